@@ -1,0 +1,11 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+
+/**
+ * One Logger and one Metrics instance per container, configured from the environment that
+ * `SecureFunction` sets (`POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_METRICS_NAMESPACE`, `POWERTOOLS_LOG_LEVEL`).
+ */
+export const logger = new Logger();
+
+/** Powertools metrics (EMF). `flushMetrics()` once per invocation. */
+export const metrics = new Metrics();

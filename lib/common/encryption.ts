@@ -1,0 +1,53 @@
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { IKey, Key } from 'aws-cdk-lib/aws-kms';
+import { ILogGroup, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { DEFAULT_LOG_RETENTION } from '../defaults/logging';
+
+const LOGS_KEY_ID = 'SecureApiLogsKey';
+
+/**
+ * The stack's customer-managed KMS key for CloudWatch Logs: created once per stack, on first use,
+ * with rotation on and RETAIN on delete (logs encrypted with a deleted key are unreadable).
+ * Only the CloudWatch Logs service of this account and region may use it, and only for this
+ * account's log groups (encryption-context condition).
+ */
+export function stackLogsKey(scope: Construct): IKey {
+  const stack = Stack.of(scope);
+  const existing = stack.node.tryFindChild(LOGS_KEY_ID);
+  if (existing) return existing as Key;
+  const key = new Key(stack, LOGS_KEY_ID, {
+    description: 'Encrypts the API, Lambda and WAF log groups of this stack',
+    enableKeyRotation: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  const logsService = new ServicePrincipal(`logs.${stack.region}.amazonaws.com`).withConditions({
+    ArnLike: {
+      'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    },
+  });
+  key.grant(logsService, 'kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*');
+  return key;
+}
+
+/** Props of {@link secureLogGroup}. */
+export interface SecureLogGroupOptions {
+  /** @default - the stack's logs key ({@link stackLogsKey}) */
+  readonly encryptionKey?: IKey;
+  /** @default DEFAULT_LOG_RETENTION (one year) */
+  readonly retention?: RetentionDays;
+  /** Physical name; only where a service demands a prefix (WAF: `aws-waf-logs-`). @default - generated */
+  readonly logGroupName?: string;
+}
+
+/** A log group that is KMS-encrypted, has explicit retention, and survives stack deletion. */
+export function secureLogGroup(scope: Construct, id: string, options: SecureLogGroupOptions = {}): ILogGroup {
+  return new LogGroup(scope, id, {
+    encryptionKey: options.encryptionKey ?? stackLogsKey(scope),
+    retention: options.retention ?? DEFAULT_LOG_RETENTION,
+    logGroupName: options.logGroupName,
+    // Audit logs outlive the stack: deleting the API must not delete the evidence.
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+}

@@ -1,0 +1,476 @@
+import * as path from 'path';
+import { Annotations, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import {
+  AccessLogFormat, ApiKeySourceType, AuthorizationType, DomainName, EndpointAccessMode, EndpointType,
+  IAuthorizer, IModel, LambdaIntegration, LogGroupLogDestination, Method, MethodLoggingLevel, MethodOptions,
+  MTLSConfig, RequestValidator, RestApi, SecurityPolicy, Stage,
+} from 'aws-cdk-lib/aws-apigateway';
+import { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
+import { IKey } from 'aws-cdk-lib/aws-kms';
+import { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { ILogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { z } from 'zod';
+import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, SECURITY_HEADERS } from '../../lambda/shared/security-headers';
+import { secureLogGroup } from '../common/encryption';
+import {
+  DEFAULT_MAX_BODY_BYTES, DEFAULT_STAGE_NAME, DEFAULT_STAGE_THROTTLE, GATEWAY_ERRORS,
+  METHOD_THROTTLE_BY_SENSITIVITY, Sensitivity, ThrottleLimits,
+} from '../defaults/api';
+import { accessLogFormatString } from '../defaults/logging';
+import { requireProp, SecureApiConfigError } from '../errors';
+import {
+  isPublicRoute, pathParameters, routeKey, RouteDefinition, RouteTable, routeTableProblems, sensitivityOf,
+} from '../routes';
+import { SecureFunction, SecureFunctionOptions } from './secure-function';
+
+/** TLS policies a custom domain may use: TLS 1.2 or newer, regional. */
+const ALLOWED_SECURITY_POLICIES: readonly SecurityPolicy[] = [
+  SecurityPolicy.TLS_1_2,
+  SecurityPolicy.TLS13_1_3_2025_09,
+  SecurityPolicy.TLS13_1_3_FIPS_2025_09,
+  SecurityPolicy.TLS13_1_2_PQ_2025_09,
+  SecurityPolicy.TLS13_1_2_PFS_PQ_2025_09,
+];
+
+/** A custom domain for the API. */
+export interface SecureDomainOptions {
+  /** Fully qualified domain name, e.g. `api.example.com`. */
+  readonly domainName: string;
+  /** ACM certificate for the domain (same region as the API). */
+  readonly certificate: ICertificate;
+  /**
+   * TLS policy. Only TLS 1.2+ policies are accepted.
+   * @default SecurityPolicy.TLS_1_2
+   */
+  readonly securityPolicy?: SecurityPolicy;
+  /**
+   * Mutual TLS: clients must present a certificate signed by a CA in this truststore (PEM bundle in S3).
+   * @default - no mutual TLS
+   */
+  readonly mtls?: MTLSConfig;
+  /** Base path mapping. @default - the API is mapped at the root */
+  readonly basePath?: string;
+}
+
+/** Props of {@link SecureRestApi}. */
+export interface SecureRestApiProps {
+  /** The route table: the single place where routes are declared. */
+  readonly routes: RouteTable;
+  /**
+   * Browser origins allowed by CORS, e.g. `['https://app.example.com']`. `*` is rejected; an empty list
+   * means no browser may call the API cross-origin (no preflight resources are created).
+   */
+  readonly allowedOrigins: readonly string[];
+  /**
+   * Send `Access-Control-Allow-Credentials: true` (cookies). Bearer tokens do not need it.
+   * @default false
+   */
+  readonly allowCredentials?: boolean;
+  /**
+   * Functions to use per handler name; handlers not listed are built from `handlersDir`.
+   * @default - every handler is built from `handlersDir`
+   */
+  readonly handlers?: Readonly<Record<string, IFunction>>;
+  /**
+   * Directory holding `<handler>.ts` entry files, built as {@link SecureFunction}s.
+   * @default - none: every handler must be in `handlers`
+   */
+  readonly handlersDir?: string;
+  /** Options for every function built from `handlersDir`. @default - SecureFunction defaults */
+  readonly functionDefaults?: SecureFunctionOptions;
+  /** Powertools service name of the built functions. @default - the construct id in kebab case */
+  readonly serviceName?: string;
+  /**
+   * Authorizer for every route that is not public. Required as soon as one route is protected.
+   * @default - none (only public routes allowed)
+   */
+  readonly authorizer?: IAuthorizer;
+  /** @default 'v1' */
+  readonly stageName?: string;
+  /**
+   * Stage-wide throttle for every caller, with or without a usage plan.
+   * @default { rateLimit: 100, burstLimit: 200 }
+   */
+  readonly throttle?: ThrottleLimits;
+  /**
+   * Stage-level per-method throttle by route sensitivity (overrides merge with the defaults).
+   * @default METHOD_THROTTLE_BY_SENSITIVITY (high 10/20, standard 50/100, low 100/200)
+   */
+  readonly methodThrottle?: Partial<Record<Sensitivity, ThrottleLimits>>;
+  /** Custom domain with a TLS 1.2+ policy; disables the default execute-api endpoint. @default - none */
+  readonly domain?: SecureDomainOptions;
+  /** Key for the access-log group. @default - the stack's logs key */
+  readonly logEncryptionKey?: IKey;
+  /** @default RetentionDays.ONE_YEAR */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Largest request body in bytes (handlers and WAF enforce the same number).
+   * @default 16384
+   */
+  readonly maxBodyBytes?: number;
+  /**
+   * Create the account-level CloudWatch role that API Gateway needs for execution logs.
+   * Turn off only if the account already has one.
+   * @default true
+   */
+  readonly cloudWatchRole?: boolean;
+  /** @default - a description naming the construct */
+  readonly description?: string;
+}
+
+/**
+ * An API Gateway REST API that is secure by default, built from a route table.
+ *
+ * - REGIONAL endpoint; JSON access log per request to a KMS-encrypted log group; execution logs at
+ *   ERROR without data tracing; X-Ray tracing; detailed metrics.
+ * - A body + parameter request validator on every method, with a JSON-schema model derived from
+ *   each route's Zod body schema.
+ * - CORS from an explicit origin allow-list only; gateway responses with a uniform JSON error body and
+ *   security headers; stage and per-method throttles by route sensitivity.
+ * - Optional custom domain with TLS 1.2+ (and optional mTLS), which disables the execute-api endpoint.
+ * - An authorizer on every route the table does not mark public.
+ *
+ * @example
+ * new SecureRestApi(this, 'Payments', {
+ *   allowedOrigins: ['https://app.example.com'],
+ *   handlersDir: path.join(__dirname, '../lambda/handlers'),
+ *   routes: [{ method: 'GET', path: '/health', handler: 'health', auth: { public: true, reason: 'Load balancer probe' } }],
+ * });
+ */
+export class SecureRestApi extends Construct {
+  /** The REST API. */
+  public readonly api: RestApi;
+  /** The deployed stage. */
+  public readonly stage: Stage;
+  /** The access-log group (JSON, one line per request). */
+  public readonly accessLogGroup: ILogGroup;
+  /** The validator every method uses (body + parameters). */
+  public readonly requestValidator: RequestValidator;
+  /** The route table this API was built from. */
+  public readonly routes: RouteTable;
+  /** Largest accepted request body in bytes. */
+  public readonly maxBodyBytes: number;
+  /** Origins allowed by CORS. */
+  public readonly allowedOrigins: readonly string[];
+  /** The function behind each handler name. */
+  public readonly functions: ReadonlyMap<string, IFunction>;
+  /** The API Gateway method of each route, by `routeKey` (`POST /payments`). */
+  public readonly methods: ReadonlyMap<string, Method>;
+  /** The custom domain, if any. */
+  public readonly domain?: DomainName;
+
+  private readonly functionsByName = new Map<string, IFunction>();
+  private readonly props: SecureRestApiProps;
+
+  constructor(scope: Construct, id: string, props: SecureRestApiProps) {
+    super(scope, id);
+    this.props = props;
+    this.routes = props.routes;
+    this.functions = this.functionsByName;
+    this.allowedOrigins = this.validateOrigins(props.allowedOrigins, props.allowCredentials ?? false);
+    this.maxBodyBytes = props.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    requireProp(Number.isInteger(this.maxBodyBytes) && this.maxBodyBytes > 0 && this.maxBodyBytes <= 10 * 1024 * 1024,
+      this, 'maxBodyBytes', 'must be a positive integer no larger than 10 MiB (API Gateway payload limit)');
+    this.validateRoutes(props);
+    const stageThrottle = props.throttle ?? DEFAULT_STAGE_THROTTLE;
+    this.validateThrottle('throttle', stageThrottle);
+    const methodThrottle = { ...METHOD_THROTTLE_BY_SENSITIVITY, ...props.methodThrottle };
+    for (const [sensitivity, limits] of Object.entries(methodThrottle)) {
+      this.validateThrottle(`methodThrottle.${sensitivity}`, limits);
+    }
+    if (props.domain) this.validateDomain(props.domain);
+
+    this.accessLogGroup = secureLogGroup(this, 'AccessLogs', {
+      encryptionKey: props.logEncryptionKey,
+      retention: props.logRetention,
+    });
+
+    const methodOptions: Record<string, MethodOptions & { throttlingRateLimit: number; throttlingBurstLimit: number }> = {};
+    for (const route of props.routes) {
+      const limits = methodThrottle[sensitivityOf(route)];
+      methodOptions[`${route.path}/${route.method}`] = {
+        throttlingRateLimit: Math.min(limits.rateLimit, stageThrottle.rateLimit),
+        throttlingBurstLimit: Math.min(limits.burstLimit, stageThrottle.burstLimit),
+      };
+    }
+
+    this.api = new RestApi(this, 'Api', {
+      description: props.description ?? `Secure REST API ${this.node.path}`,
+      endpointConfiguration: { types: [EndpointType.REGIONAL] },
+      // With a custom domain, the execute-api URL would bypass its TLS policy and mTLS.
+      disableExecuteApiEndpoint: props.domain !== undefined,
+      apiKeySourceType: ApiKeySourceType.HEADER,
+      cloudWatchRole: props.cloudWatchRole ?? true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      failOnWarnings: true,
+      deployOptions: {
+        stageName: props.stageName ?? DEFAULT_STAGE_NAME,
+        accessLogDestination: new LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: AccessLogFormat.custom(accessLogFormatString()),
+        // ERROR only and no data trace: execution logs must never contain bodies or tokens.
+        loggingLevel: MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+        tracingEnabled: true,
+        throttlingRateLimit: stageThrottle.rateLimit,
+        throttlingBurstLimit: stageThrottle.burstLimit,
+        methodOptions,
+      },
+      defaultCorsPreflightOptions: this.allowedOrigins.length > 0 ? {
+        allowOrigins: [...this.allowedOrigins],
+        allowMethods: [...new Set(props.routes.map((r) => r.method)), 'OPTIONS'],
+        allowHeaders: [...CORS_ALLOWED_HEADERS],
+        exposeHeaders: [...CORS_EXPOSED_HEADERS],
+        allowCredentials: props.allowCredentials ?? false,
+        maxAge: Duration.minutes(10),
+        statusCode: 204,
+      } : undefined,
+    });
+    this.stage = this.api.deploymentStage;
+
+    this.requestValidator = this.api.addRequestValidator('BodyAndParams', {
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+
+    this.addGatewayResponses();
+    this.methods = this.addRoutes(props);
+    this.acknowledgeFindings();
+
+    if (props.domain) {
+      const enhanced = (props.domain.securityPolicy ?? SecurityPolicy.TLS_1_2) !== SecurityPolicy.TLS_1_2;
+      this.domain = this.api.addDomainName('Domain', {
+        domainName: props.domain.domainName,
+        certificate: props.domain.certificate,
+        endpointType: EndpointType.REGIONAL,
+        securityPolicy: props.domain.securityPolicy ?? SecurityPolicy.TLS_1_2,
+        // Enhanced policies: STRICT refuses clients that negotiate anything weaker than the policy.
+        ...(enhanced ? { endpointAccessMode: EndpointAccessMode.STRICT } : {}),
+        mtls: props.domain.mtls,
+        basePath: props.domain.basePath,
+      });
+    }
+  }
+
+  /** The function behind a handler name (throws if unknown). */
+  public functionFor(handler: string): IFunction {
+    const fn = this.functionsByName.get(handler);
+    if (!fn) throw new SecureApiConfigError(this, 'routes', `no route uses handler "${handler}"`);
+    return fn;
+  }
+
+  /** The method of a route (`POST /payments`). */
+  public methodFor(route: Pick<RouteDefinition, 'method' | 'path'>): Method {
+    const method = this.methods.get(routeKey(route));
+    if (!method) throw new SecureApiConfigError(this, 'routes', `no route ${routeKey(route)}`);
+    return method;
+  }
+
+  private addRoutes(props: SecureRestApiProps): Map<string, Method> {
+    const methods = new Map<string, Method>();
+    const integrations = new Map<string, LambdaIntegration>();
+    props.routes.forEach((route, i) => {
+      const fn = this.resolveHandler(route, i, props);
+      let integration = integrations.get(route.handler);
+      if (!integration) {
+        // allowTestInvoke: false keeps the console test-invoke permission (which skips the authorizer) off.
+        integration = new LambdaIntegration(fn, { proxy: true, allowTestInvoke: false });
+        integrations.set(route.handler, integration);
+      }
+      const resource = this.api.root.resourceForPath(route.path);
+      const requestParameters: Record<string, boolean> = {};
+      for (const name of pathParameters(route.path)) requestParameters[`method.request.path.${name}`] = true;
+      for (const header of route.requiredHeaders ?? []) requestParameters[`method.request.header.${header}`] = true;
+      const requestModels: Record<string, IModel> | undefined = route.body
+        ? { 'application/json': this.bodyModel(route, i) }
+        : undefined;
+      const isPublic = isPublicRoute(route);
+      const method = resource.addMethod(route.method, integration, {
+        operationName: operationName(route),
+        requestValidator: this.requestValidator,
+        requestParameters,
+        requestModels,
+        apiKeyRequired: route.apiKeyRequired ?? false,
+        ...(isPublic
+          ? { authorizationType: AuthorizationType.NONE }
+          : { authorizer: props.authorizer, authorizationType: props.authorizer?.authorizationType ?? AuthorizationType.CUSTOM }),
+      });
+      if (isPublic) {
+        Validations.of(method).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `Public by decision in the route table: ${route.auth.reason}`,
+        });
+        Validations.of(method).acknowledge({
+          id: 'AwsSolutions-COG4',
+          reason: `Public by decision in the route table: ${route.auth.reason}`,
+        });
+      } else {
+        Validations.of(method).acknowledge({
+          id: 'AwsSolutions-COG4',
+          reason: 'Protected by a Lambda REQUEST authorizer that verifies Cognito access tokens with aws-jwt-verify: unlike the Cognito authorizer it enforces all required scopes (AND) plus group membership per route and returns a policy that stays correct under caching.',
+        });
+      }
+      methods.set(routeKey(route), method);
+    });
+    return methods;
+  }
+
+  private resolveHandler(route: RouteDefinition, index: number, props: SecureRestApiProps): IFunction {
+    const existing = this.functionsByName.get(route.handler) ?? props.handlers?.[route.handler];
+    if (existing) {
+      this.functionsByName.set(route.handler, existing);
+      return existing;
+    }
+    if (!props.handlersDir) {
+      throw new SecureApiConfigError(this, `routes[${index}].handler`,
+        `handler "${route.handler}" is not in \`handlers\` and no \`handlersDir\` is set`);
+    }
+    const fn = new SecureFunction(this, `${pascal(route.handler)}Function`, {
+      ...props.functionDefaults,
+      entry: path.join(props.handlersDir, `${route.handler}.ts`),
+      serviceName: props.serviceName ?? kebab(this.node.id),
+      description: `Handler ${route.handler} of ${this.node.path}`,
+      environment: {
+        ALLOWED_ORIGINS: this.allowedOrigins.join(','),
+        MAX_BODY_BYTES: String(this.maxBodyBytes),
+        ...props.functionDefaults?.environment,
+      },
+    });
+    this.functionsByName.set(route.handler, fn);
+    return fn;
+  }
+
+  private bodyModel(route: RouteDefinition, index: number): IModel {
+    const schema = jsonSchemaDraft4(route.body as z.ZodType, this, `routes[${index}].body`);
+    return this.api.addModel(`${pascal(operationName(route))}Body`, {
+      contentType: 'application/json',
+      description: `Request body of ${routeKey(route)}`,
+      // The draft-4 document produced by Zod passes through CDK's schema mapper unchanged.
+      schema: schema as never,
+    });
+  }
+
+  private addGatewayResponses(): void {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers[name] = `'${value}'`;
+    headers['Content-Type'] = "'application/json'";
+    // Gateway responses cannot pick one origin from a list: with exactly one allowed origin it is
+    // static, with several the browser gets no CORS header on gateway errors (never a reflected origin).
+    if (this.allowedOrigins.length === 1) {
+      headers['Access-Control-Allow-Origin'] = `'${this.allowedOrigins[0]}'`;
+      headers.Vary = "'Origin'";
+      if (this.props.allowCredentials) headers['Access-Control-Allow-Credentials'] = "'true'";
+    }
+    for (const spec of GATEWAY_ERRORS) {
+      this.api.addGatewayResponse(`Gw${pascal(spec.type.responseType.toLowerCase())}`, {
+        type: spec.type,
+        statusCode: spec.statusCode,
+        responseHeaders: headers,
+        templates: {
+          'application/json': JSON.stringify({
+            error: { code: spec.code, message: spec.message, requestId: '$context.requestId' },
+          }),
+        },
+      });
+    }
+  }
+
+  private acknowledgeFindings(): void {
+    const cwRole = this.api.node.tryFindChild('CloudWatchRole');
+    if (cwRole) {
+      Validations.of(cwRole).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason: 'The account-level role API Gateway assumes to write execution logs; AWS documents this managed policy as the way to grant it.',
+      });
+    }
+    // CORS preflight (OPTIONS) must stay unauthenticated: browsers never send credentials on a preflight.
+    for (const child of this.api.methods) {
+      if (child.httpMethod === 'OPTIONS') {
+        Validations.of(child).acknowledge({ id: 'AwsSolutions-APIG4', reason: 'CORS preflight: browsers send OPTIONS without credentials; the mock integration only answers allow-listed origins.' });
+        Validations.of(child).acknowledge({ id: 'AwsSolutions-COG4', reason: 'CORS preflight: browsers send OPTIONS without credentials; the mock integration only answers allow-listed origins.' });
+      }
+    }
+  }
+
+  private validateOrigins(origins: readonly string[], allowCredentials: boolean): readonly string[] {
+    requireProp(Array.isArray(origins), this, 'allowedOrigins', 'must be a list of origins (use [] for no browser access)');
+    origins.forEach((origin, i) => {
+      const prop = `allowedOrigins[${i}]`;
+      requireProp(!Token.isUnresolved(origin), this, prop, 'must be a literal origin, not a token');
+      requireProp(!origin.includes('*'), this, prop,
+        `"${origin}" is a wildcard; list every allowed origin explicitly${allowCredentials ? ' (a wildcard with allowCredentials would let any site read authenticated responses)' : ''}`);
+      let url: URL;
+      try {
+        url = new URL(origin);
+      } catch {
+        throw new SecureApiConfigError(this, prop, `"${origin}" is not an origin like https://app.example.com`);
+      }
+      requireProp(url.origin === origin, this, prop, `"${origin}" must be a bare origin (scheme://host[:port], no path or trailing slash)`);
+      const localhost = url.protocol === 'http:' && (url.hostname === 'localhost' || url.hostname === '127.0.0.1');
+      requireProp(url.protocol === 'https:' || localhost, this, prop, `"${origin}" must use https (http is allowed for localhost only)`);
+      if (localhost) {
+        Annotations.of(this).addWarningV2('secure-rest-api:localhost-origin',
+          `allowedOrigins contains ${origin}: meant for local development only, remove it for production stages.`);
+      }
+    });
+    requireProp(new Set(origins).size === origins.length, this, 'allowedOrigins', 'contains duplicates');
+    return Object.freeze([...origins]);
+  }
+
+  private validateRoutes(props: SecureRestApiProps): void {
+    requireProp(props.routes.length > 0, this, 'routes', 'the route table is empty');
+    const problems = routeTableProblems(props.routes);
+    const first = problems[0];
+    if (first) throw new SecureApiConfigError(this, first.prop, first.message);
+    const protectedIndex = props.routes.findIndex((r) => !isPublicRoute(r));
+    if (protectedIndex >= 0) {
+      requireProp(props.authorizer !== undefined, this, 'authorizer',
+        `routes[${protectedIndex}] (${routeKey(props.routes[protectedIndex] as RouteDefinition)}) is protected but no authorizer is set; mark it \`auth: { public: true, reason }\` or pass an authorizer`);
+    }
+  }
+
+  private validateThrottle(prop: string, limits: ThrottleLimits): void {
+    requireProp(Number.isFinite(limits.rateLimit) && limits.rateLimit > 0, this, `${prop}.rateLimit`, 'must be a positive number');
+    requireProp(Number.isInteger(limits.burstLimit) && limits.burstLimit > 0, this, `${prop}.burstLimit`, 'must be a positive integer');
+    requireProp(limits.burstLimit >= limits.rateLimit, this, `${prop}.burstLimit`,
+      `burst ${limits.burstLimit} is below the rate ${limits.rateLimit}; API Gateway could never reach the rate`);
+  }
+
+  private validateDomain(domain: SecureDomainOptions): void {
+    const policy = domain.securityPolicy ?? SecurityPolicy.TLS_1_2;
+    requireProp(ALLOWED_SECURITY_POLICIES.includes(policy), this, 'domain.securityPolicy',
+      `${policy} is not allowed: use TLS_1_2 or a regional TLS 1.3 policy`);
+    requireProp(Token.isUnresolved(domain.domainName) || /^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/i.test(domain.domainName),
+      this, 'domain.domainName', `"${domain.domainName}" is not a fully qualified domain name`);
+    if (domain.mtls) {
+      requireProp(policy === SecurityPolicy.TLS_1_2 || !Token.isUnresolved(policy), this, 'domain.mtls', 'mutual TLS needs a TLS 1.2+ policy');
+    }
+  }
+}
+
+/** Converts a Zod schema to the JSON Schema draft-4 document API Gateway models require. */
+export function jsonSchemaDraft4(schema: z.ZodType, scope: Construct, prop: string): Record<string, unknown> {
+  try {
+    return z.toJSONSchema(schema, { target: 'draft-4', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  } catch (err) {
+    throw new SecureApiConfigError(scope, prop, `cannot be expressed as JSON Schema: ${(err as Error).message}`);
+  }
+}
+
+/** `POST /payments/{paymentId}` -> `postPaymentsByPaymentId`. */
+export function operationName(route: Pick<RouteDefinition, 'method' | 'path'>): string {
+  const parts = route.path.split('/').filter(Boolean).map((p) => {
+    const param = /^\{(.+)\}$/.exec(p);
+    return param ? `By${pascal(param[1] as string)}` : pascal(p);
+  });
+  return `${route.method.toLowerCase()}${parts.join('')}`;
+}
+
+function pascal(s: string): string {
+  return s.split(/[^A-Za-z0-9]+/).filter(Boolean).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+}
+
+function kebab(s: string): string {
+  return s.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/[^A-Za-z0-9]+/g, '-').toLowerCase();
+}

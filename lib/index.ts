@@ -1,0 +1,16 @@
+/**
+ * Secure-by-default REST API constructs for AWS CDK v2.
+ *
+ * @example
+ * import { SecureRestApi } from 'secure-rest-api';
+ */
+export * from './errors';
+export * from './routes';
+export * from './defaults/api';
+export * from './defaults/lambda';
+export * from './defaults/logging';
+export * from './common/encryption';
+export * from './constructs/secure-function';
+export * from './constructs/secure-rest-api';
+export * from './stacks/financial-api-stack';
+export * from './stacks/payments-routes';

@@ -1,0 +1,32 @@
+import { App } from 'aws-cdk-lib';
+import { FinancialApiStackProps } from './financial-api-stack';
+
+const PREFIX = 'financialApi:';
+
+/** Reads the example app's settings from `cdk.json` context (`-c financialApi:allowedOrigins=...` overrides). */
+export function appSettings(app: App): Omit<FinancialApiStackProps, 'env'> {
+  const origins = context(app, 'allowedOrigins');
+  const domainName = stringContext(app, 'domainName');
+  const certificateArn = stringContext(app, 'certificateArn');
+  const alarmEmail = stringContext(app, 'alarmEmail');
+  if (domainName && !certificateArn) {
+    throw new Error(`context ${PREFIX}domainName is set but ${PREFIX}certificateArn is empty: a custom domain needs its ACM certificate`);
+  }
+  return {
+    allowedOrigins: Array.isArray(origins)
+      ? origins.map(String)
+      : typeof origins === 'string' && origins.length > 0 ? origins.split(',').map((o) => o.trim()) : [],
+    stageName: stringContext(app, 'stageName'),
+    domain: domainName && certificateArn ? { domainName, certificateArn } : undefined,
+    alarmEmail,
+  };
+}
+
+function context(app: App, key: string): unknown {
+  return app.node.tryGetContext(`${PREFIX}${key}`);
+}
+
+function stringContext(app: App, key: string): string | undefined {
+  const value = context(app, key);
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}

@@ -1,0 +1,56 @@
+import * as path from 'path';
+import { CfnOutput, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import { Construct } from 'constructs';
+import { SecureRestApi, SecureDomainOptions } from '../constructs/secure-rest-api';
+import { RouteTable } from '../routes';
+import { PAYMENTS_ROUTES } from './payments-routes';
+
+/** Settings of the example app, read from `cdk.json` context by `bin/app.ts`. */
+export interface FinancialApiStackProps extends StackProps {
+  /** Browser origins allowed by CORS. */
+  readonly allowedOrigins: readonly string[];
+  /** @default 'v1' */
+  readonly stageName?: string;
+  /** Custom domain and its ACM certificate ARN. @default - no custom domain */
+  readonly domain?: { readonly domainName: string; readonly certificateArn: string };
+  /** Email address subscribed to the alarm topic. @default - no subscription */
+  readonly alarmEmail?: string;
+  /** Route table. @default PAYMENTS_ROUTES */
+  readonly routes?: RouteTable;
+}
+
+/** The example app: a payments-style API built from the library's constructs. */
+export class FinancialApiStack extends Stack {
+  public readonly api: SecureRestApi;
+
+  constructor(scope: Construct, id: string, props: FinancialApiStackProps) {
+    super(scope, id, props);
+    const domain: SecureDomainOptions | undefined = props.domain
+      ? {
+        domainName: props.domain.domainName,
+        certificate: Certificate.fromCertificateArn(this, 'Certificate', props.domain.certificateArn),
+      }
+      : undefined;
+
+    this.api = new SecureRestApi(this, 'PaymentsApi', {
+      routes: props.routes ?? PAYMENTS_ROUTES,
+      allowedOrigins: props.allowedOrigins,
+      stageName: props.stageName,
+      domain,
+      serviceName: 'payments-api',
+      handlersDir: path.join(__dirname, '..', '..', 'lambda', 'handlers'),
+    });
+
+    // TEMPORARY (issue #5): the ApiFirewall web ACL is not wired in yet.
+    Validations.of(this.api.stage).acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason: 'Foundation milestone: the WAFv2 web ACL (ApiFirewall) is added by the edge-protection issue.',
+    });
+
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.api.domain ? `https://${this.api.domain.domainName}/` : this.api.api.url,
+      description: 'Base URL of the API',
+    });
+  }
+}
