@@ -149,6 +149,8 @@ export class SecureFunction extends NodejsFunction {
     }
     this.functionLogGroup = logGroup;
     this.executionRole = role;
+    // With an explicit role CDK adds no log permissions: grant writes to this function's log group only.
+    logGroup.grantWrite(role);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions; every other statement of this role is scoped to a resource.',
