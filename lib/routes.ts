@@ -74,7 +74,7 @@ export type RouteTable = readonly RouteDefinition[];
 
 /** Type guard: is this route explicitly public? */
 export function isPublicRoute(route: RouteDefinition): route is RouteDefinition & { auth: PublicAuth } {
-  return 'public' in route.auth && route.auth.public === true;
+  return 'public' in route.auth && route.auth.public;
 }
 
 /** The route's protection, or `undefined` for a public route. */
@@ -106,7 +106,13 @@ export function allScopes(routes: RouteTable): string[] {
   return [...scopes].sort();
 }
 
-const PATH_PATTERN = /^\/(?:[A-Za-z0-9._-]+|\{[A-Za-z][A-Za-z0-9_]*\})(?:\/(?:[A-Za-z0-9._-]+|\{[A-Za-z][A-Za-z0-9_]*\}))*$/;
+const SEGMENT_PATTERN = /^(?:[A-Za-z0-9._-]{1,64}|\{[A-Za-z][A-Za-z0-9_]{0,63}\})$/;
+
+/** `/a/{b}/c`: each segment a literal or a `{param}`, no empty segments, no trailing slash. */
+function isResourcePath(path: string): boolean {
+  if (!path.startsWith('/') || path.length > 512) return false;
+  return path.slice(1).split('/').every((segment) => SEGMENT_PATTERN.test(segment));
+}
 const SCOPE_PATTERN = /^[a-z][a-z0-9-]*\/[a-z][a-z0-9.:-]*$/;
 const HEADER_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
 
@@ -120,15 +126,15 @@ export function routeTableProblems(routes: RouteTable): { prop: string; message:
   routes.forEach((route, i) => {
     const at = `routes[${i}]`;
     if (!['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(route.method)) {
-      problems.push({ prop: `${at}.method`, message: `unsupported method "${String(route.method)}" (OPTIONS is reserved for CORS preflight)` });
+      problems.push({ prop: `${at}.method`, message: `unsupported method "${route.method as string}" (OPTIONS is reserved for CORS preflight)` });
     }
-    if (route.path !== '/' && !PATH_PATTERN.test(route.path)) {
+    if (route.path !== '/' && !isResourcePath(route.path)) {
       problems.push({ prop: `${at}.path`, message: `"${route.path}" is not a resource path like /payments/{paymentId}` });
     }
     const key = routeKey(route);
     const first = seen.get(key);
     if (first !== undefined) {
-      problems.push({ prop: `${at}`, message: `duplicate route ${key} (also routes[${first}])` });
+      problems.push({ prop: at, message: `duplicate route ${key} (also routes[${first}])` });
     } else {
       seen.set(key, i);
     }
@@ -144,7 +150,7 @@ export function routeTableProblems(routes: RouteTable): { prop: string; message:
       }
     } else {
       const auth = route.auth as ProtectedAuth;
-      if (!Array.isArray(auth.scopes) || auth.scopes.length === 0) {
+      if (((auth.scopes as readonly string[] | undefined)?.length ?? 0) === 0) {
         problems.push({ prop: `${at}.auth.scopes`, message: 'a protected route needs at least one scope (or `auth: { public: true, reason }`)' });
       } else {
         auth.scopes.forEach((scope, j) => {

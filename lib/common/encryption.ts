@@ -16,7 +16,7 @@ const LOGS_KEY_ID = 'SecureApiLogsKey';
 export function stackLogsKey(scope: Construct): IKey {
   const stack = Stack.of(scope);
   const existing = stack.node.tryFindChild(LOGS_KEY_ID);
-  if (existing) return existing as Key;
+  if (existing) return existing as IKey;
   const key = new Key(stack, LOGS_KEY_ID, {
     description: 'Encrypts the API, Lambda and WAF log groups of this stack',
     enableKeyRotation: true,

@@ -394,7 +394,6 @@ export class SecureRestApi extends Construct {
   }
 
   private validateOrigins(origins: readonly string[], allowCredentials: boolean): readonly string[] {
-    requireProp(Array.isArray(origins), this, 'allowedOrigins', 'must be a list of origins (use [] for no browser access)');
     origins.forEach((origin, i) => {
       const prop = `allowedOrigins[${i}]`;
       requireProp(!Token.isUnresolved(origin), this, prop, 'must be a literal origin, not a token');
