@@ -1,0 +1,91 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+
+/** The one call the cache makes; a test passes an in-memory implementation. */
+export interface SecretValueReader {
+  send(command: GetSecretValueCommand): Promise<{ SecretString?: string }>;
+}
+
+/** The versions of a secret a handler accepts: during rotation a signature made with the previous value still verifies. */
+export interface SecretVersions {
+  /** `AWSCURRENT`: used to sign. */
+  readonly current: string;
+  /** `AWSPREVIOUS`, if the secret was ever rotated: accepted when verifying, never used to sign. */
+  readonly previous?: string;
+}
+
+/** Default cache lifetime: rotation is picked up within 5 minutes, and a busy function reads the secret ~12 times an hour. */
+export const DEFAULT_SECRET_TTL_MS = 5 * 60 * 1000;
+
+/** Shortest secret value accepted as an HMAC key (bytes of UTF-8): 256 bits. */
+export const MIN_SECRET_LENGTH = 32;
+
+/** Options of {@link SecretCache}. */
+export interface SecretCacheOptions {
+  /** @default - a SecretsManagerClient for the function's region */
+  readonly client?: SecretValueReader;
+  /** @default DEFAULT_SECRET_TTL_MS */
+  readonly ttlMs?: number;
+  /** Clock (tests). @default Date.now */
+  readonly now?: () => number;
+}
+
+interface Entry {
+  readonly expires: number;
+  readonly value: Promise<SecretVersions>;
+}
+
+/**
+ * Reads secret values from Secrets Manager once per TTL and container (not per request), with
+ * concurrent callers sharing one in-flight read. A failed read is not cached. Values are only ever
+ * returned to the caller: nothing here logs them.
+ */
+export class SecretCache {
+  private readonly entries = new Map<string, Entry>();
+  private client: SecretValueReader | undefined;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+
+  constructor(options: SecretCacheOptions = {}) {
+    this.client = options.client;
+    this.ttlMs = options.ttlMs ?? DEFAULT_SECRET_TTL_MS;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** `AWSCURRENT` and (when it exists) `AWSPREVIOUS` of a secret. */
+  public versions(secretId: string): Promise<SecretVersions> {
+    const cached = this.entries.get(secretId);
+    if (cached && cached.expires > this.now()) return cached.value;
+    const value = this.load(secretId);
+    this.entries.set(secretId, { expires: this.now() + this.ttlMs, value });
+    value.catch(() => this.entries.delete(secretId));
+    return value;
+  }
+
+  /** Every accepted value, current first (for verifying signatures). */
+  public async acceptedValues(secretId: string): Promise<string[]> {
+    const v = await this.versions(secretId);
+    return v.previous !== undefined && v.previous !== v.current ? [v.current, v.previous] : [v.current];
+  }
+
+  private async load(secretId: string): Promise<SecretVersions> {
+    this.client ??= new SecretsManagerClient({});
+    const current = await this.read(secretId, 'AWSCURRENT');
+    if (current === undefined) throw new Error('secret has no AWSCURRENT value');
+    let previous: string | undefined;
+    try {
+      previous = await this.read(secretId, 'AWSPREVIOUS');
+    } catch (err) {
+      // A secret that was never rotated has no AWSPREVIOUS version: Secrets Manager answers ResourceNotFound.
+      if ((err as { name?: string }).name !== 'ResourceNotFoundException') throw err;
+    }
+    return previous === undefined ? { current } : { current, previous };
+  }
+
+  private async read(secretId: string, stage: 'AWSCURRENT' | 'AWSPREVIOUS'): Promise<string | undefined> {
+    const out = await (this.client as SecretValueReader).send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }));
+    const value = out.SecretString;
+    if (value === undefined) return undefined;
+    if (Buffer.byteLength(value, 'utf8') < MIN_SECRET_LENGTH) throw new Error(`secret ${stage} value is shorter than ${MIN_SECRET_LENGTH} bytes`);
+    return value;
+  }
+}
