@@ -1,4 +1,5 @@
 import { Duration, Token, Validations } from 'aws-cdk-lib';
+import { ISecurityGroup, IVpc, SubnetSelection, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { IKey } from 'aws-cdk-lib/aws-kms';
 import { ApplicationLogLevel, LoggingFormat, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -6,6 +7,7 @@ import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-l
 import { ILogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { secureLogGroup } from '../common/encryption';
+import { acknowledgeRule } from '../compliance/acknowledge';
 import {
   DEFAULT_ARCHITECTURE, DEFAULT_ESBUILD_TARGET, DEFAULT_LOG_LEVEL, DEFAULT_MEMORY_MB, DEFAULT_METRICS_NAMESPACE,
   DEFAULT_RUNTIME, DEFAULT_TIMEOUT, MAX_MEMORY_MB, MAX_TIMEOUT, MIN_MEMORY_MB,
@@ -39,6 +41,16 @@ export interface SecureFunctionOptions {
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** CloudWatch namespace for Powertools metrics. @default 'SecureRestApi' */
   readonly metricsNamespace?: string;
+  /**
+   * Run the function in this VPC (PCI DSS / NIST 800-53 "Lambda inside VPC"). The subnets need a
+   * route to every service the function calls: VPC endpoints for AWS APIs, no NAT.
+   * @default - not in a VPC (acknowledged with the reason in the rule-pack report)
+   */
+  readonly vpc?: IVpc;
+  /** @default - private isolated subnets of `vpc` */
+  readonly vpcSubnets?: SubnetSelection;
+  /** @default - a security group with egress to the VPC only, created by Lambda */
+  readonly securityGroups?: ISecurityGroup[];
   /**
    * Module format of the bundle.
    * @default 'cjs'
@@ -105,6 +117,9 @@ export class SecureFunction extends NodejsFunction {
       timeout,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       role,
+      vpc: props.vpc,
+      vpcSubnets: props.vpc ? (props.vpcSubnets ?? { subnetType: SubnetType.PRIVATE_ISOLATED }) : undefined,
+      securityGroups: props.securityGroups,
       logGroup,
       loggingFormat: LoggingFormat.JSON,
       applicationLogLevelV2: ApplicationLogLevel[props.logLevel ?? DEFAULT_LOG_LEVEL],
@@ -155,5 +170,25 @@ export class SecureFunction extends NodejsFunction {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions; every other statement of this role is scoped to a resource.',
     });
+    this.acknowledgeComplianceRules(role, props);
+  }
+
+  private acknowledgeComplianceRules(role: Role, props: SecureFunctionProps): void {
+    acknowledgeRule(this, 'LambdaDLQ',
+      'Invoked synchronously by API Gateway: the caller receives the error and retries; a dead-letter queue only receives failed asynchronous invocations, so it would stay empty.',
+      ['NIST.800.53.R5']);
+    acknowledgeRule(role.node.findChild('DefaultPolicy'), 'IAMNoInlinePolicy',
+      'The policy is attached to exactly one role (this function\'s own) and holds only the grants of this function, scoped to its resources; a customer-managed policy would invite sharing across functions.',
+      ['PCI.DSS.321', 'NIST.800.53.R5']);
+    if (props.reservedConcurrentExecutions === undefined) {
+      acknowledgeRule(this, 'LambdaConcurrency',
+        'Concurrency is capped upstream by the stage, per-method and usage-plan throttles and the WAF rate rules; reserving it per function can make the stack undeployable in accounts with the default quota. Set `reservedConcurrentExecutions` (the regulated profile does).',
+        ['NIST.800.53.R5']);
+    }
+    if (props.vpc === undefined) {
+      acknowledgeRule(this, 'LambdaInsideVPC',
+        'The function reaches only AWS APIs over TLS with IAM-signed requests and holds no network-reachable resource; a VPC needs interface endpoints (a monthly cost per AZ) and a real account\'s network design. Pass `vpc` (the regulated profile does).',
+        ['PCI.DSS.321', 'NIST.800.53.R5']);
+    }
   }
 }

@@ -2,7 +2,9 @@ import * as path from 'path';
 import { CfnOutput, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { Construct } from 'constructs';
+import { ApiFirewallOptions } from '../constructs/api-firewall';
 import { SecureRestApi, SecureDomainOptions } from '../constructs/secure-rest-api';
+import { UsagePlanTiersOptions } from '../constructs/usage-plan-tiers';
 import { RouteTable } from '../routes';
 import { PAYMENTS_ROUTES } from './payments-routes';
 
@@ -18,6 +20,10 @@ export interface FinancialApiStackProps extends StackProps {
   readonly alarmEmail?: string;
   /** Route table. @default PAYMENTS_ROUTES */
   readonly routes?: RouteTable;
+  /** WAF web ACL options (rate limits, managed-rule overrides, IP/geo lists). @default - ApiFirewall defaults */
+  readonly firewall?: ApiFirewallOptions;
+  /** Usage-plan tiers and API keys. @default - DEFAULT_USAGE_TIERS (free, standard, partner), no keys */
+  readonly usagePlans?: UsagePlanTiersOptions;
 }
 
 /** The example app: a payments-style API built from the library's constructs. */
@@ -40,12 +46,8 @@ export class FinancialApiStack extends Stack {
       domain,
       serviceName: 'payments-api',
       handlersDir: path.join(__dirname, '..', '..', 'lambda', 'handlers'),
-    });
-
-    // TEMPORARY (issue #5): the ApiFirewall web ACL is not wired in yet.
-    Validations.of(this.api.stage).acknowledge({
-      id: 'AwsSolutions-APIG3',
-      reason: 'Foundation milestone: the WAFv2 web ACL (ApiFirewall) is added by the edge-protection issue.',
+      firewall: props.firewall,
+      usagePlans: props.usagePlans,
     });
 
     new CfnOutput(this, 'ApiUrl', {
