@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { FinancialApiStack, FinancialApiStackProps } from '../../lib/stacks/financial-api-stack';
 
 /** Context that skips esbuild bundling: for tests that look at the template, not at the code. */
@@ -55,7 +55,11 @@ export interface Finding {
  * Synthesizes `app` with the given rule packs and returns every unacknowledged finding.
  * Synthesis throws when a pack fails, so the report file is read either way.
  */
-export function nagFindings(app: App, packs: ((app: App) => object)[] = [(a) => new AwsSolutionsChecks(a)]): Finding[] {
+export const ALL_PACKS: ((app: App) => object)[] = [
+  (a) => new AwsSolutionsChecks(a), (a) => new PCIDSS321Checks(a), (a) => new NIST80053R5Checks(a),
+];
+
+export function nagFindings(app: App, packs: ((app: App) => object)[] = ALL_PACKS): Finding[] {
   Validations.of(app).addPlugins(...packs.map((make) => make(app) as never));
   try {
     app.synth();

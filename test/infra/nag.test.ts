@@ -1,7 +1,7 @@
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { exampleStack, nagFindings, testApp } from '../helpers/app';
 
-describe('cdk-nag AwsSolutions on the example app', () => {
+describe('cdk-nag AwsSolutions + PCI DSS 3.2.1 + NIST 800-53 r5 on the example app', () => {
   test('has zero unacknowledged errors and warnings', () => {
     const app = testApp();
     exampleStack({}, app);
