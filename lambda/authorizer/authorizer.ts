@@ -1,0 +1,268 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { CognitoJwtVerifier } from 'aws-jwt-verify';
+import {
+  CognitoJwtInvalidClientIdError, CognitoJwtInvalidTokenUseError, FetchError, JwkValidationError,
+  JwksNotAvailableInCacheError, JwksValidationError, JwtBaseError, JwtExpiredError, JwtInvalidClaimError,
+  JwtInvalidIssuerError, JwtInvalidSignatureAlgorithmError, JwtInvalidSignatureError, JwtNotBeforeError,
+  JwtParseError, JwtWithoutValidKidError, KidNotFoundInJwksError, ParameterValidationError,
+  WaitPeriodNotYetEndedJwkError,
+} from 'aws-jwt-verify/error';
+import type { Jwks, JwksCache } from 'aws-jwt-verify/jwk';
+import type { AuthorizerContext } from '../shared/authorizer-context';
+import {
+  AUTHORIZER_ALLOW_METRIC, AUTHORIZER_DENIAL_METRIC, DENIAL_REASON_DIMENSION, DenialReason,
+} from '../shared/authorizer-metrics';
+import {
+  AUTHORIZER_ENV, buildPolicy, decodeIdList, decodeRoutePolicy, MAX_TOKEN_BYTES, parseMethodArn, RouteRule, verdictFor,
+} from './route-policy';
+
+/** What the authorizer is configured with (from the environment in Lambda, literal in tests). */
+export interface AuthorizerConfig {
+  /** Cognito user pool id. */
+  readonly userPoolId: string;
+  /** App clients whose tokens belong to people. */
+  readonly userClientIds: readonly string[];
+  /** App clients whose tokens belong to machines (client credentials). */
+  readonly machineClientIds: readonly string[];
+  /** Protected routes and what each requires. */
+  readonly routes: readonly RouteRule[];
+  /** Largest accepted `Authorization` header (bytes). @default MAX_TOKEN_BYTES */
+  readonly maxTokenBytes?: number;
+}
+
+/** Test and runtime seams: where the JWKS comes from and where logs/metrics go. */
+export interface AuthorizerOptions {
+  /** Powertools logger. */
+  readonly logger: Logger;
+  /** Powertools metrics. */
+  readonly metrics: Metrics;
+  /** JWKS cache (e.g. one whose fetcher serves a local JWKS). @default - aws-jwt-verify's HTTPS-fetching cache */
+  readonly jwksCache?: JwksCache;
+  /** JWKS to preload, so the first request does not wait for a download. @default - none */
+  readonly jwks?: Jwks;
+}
+
+/** A configured authorizer: one per container. */
+export interface Authorizer {
+  /** Downloads the JWKS ahead of the first request; failures are logged, not thrown (verify retries). */
+  hydrate(): Promise<void>;
+  /** The Lambda REQUEST authorizer. Throws `Error('Unauthorized')` for a 401; returns a policy otherwise. */
+  handle(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult>;
+}
+
+/** Reads {@link AuthorizerConfig} from the environment `ApiIdentity` sets. Throws if anything is missing. */
+export function configFromEnv(env: NodeJS.ProcessEnv): AuthorizerConfig {
+  const userPoolId = env[AUTHORIZER_ENV.userPoolId];
+  if (!userPoolId) throw new Error(`${AUTHORIZER_ENV.userPoolId} is not set`);
+  const userClientIds = decodeIdList(env[AUTHORIZER_ENV.userClientIds]);
+  const machineClientIds = decodeIdList(env[AUTHORIZER_ENV.machineClientIds]);
+  if (userClientIds.length + machineClientIds.length === 0) throw new Error('no app client ids are configured');
+  return { userPoolId, userClientIds, machineClientIds, routes: decodeRoutePolicy(env[AUTHORIZER_ENV.routePolicy]) };
+}
+
+/** A denial that answers 401 (API Gateway maps the exact message `Unauthorized` to 401). */
+class Unauthenticated extends Error {
+  constructor(readonly reason: DenialReason) {
+    super('Unauthorized');
+  }
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
+const SAFE_ID = /^[A-Za-z0-9_.:@-]{1,128}$/;
+/** Cognito's longest token lifetime is one day: a token claiming more was not minted by Cognito. */
+const MAX_LIFETIME_SECONDS = 24 * 3600;
+
+/**
+ * Creates the authorizer: the `CognitoJwtVerifier` is created here, once, and reused by every
+ * invocation of the container (it caches the JWKS and the parsed public keys).
+ */
+export function createAuthorizer(config: AuthorizerConfig, options: AuthorizerOptions): Authorizer {
+  const { logger, metrics } = options;
+  const clientIds = [...config.userClientIds, ...config.machineClientIds];
+  const machineClients = new Set(config.machineClientIds);
+  const maxTokenBytes = config.maxTokenBytes ?? MAX_TOKEN_BYTES;
+  // `scope` and `groups` are deliberately not passed: the verifier's options mean "any one of",
+  // while routes need all scopes and one of the groups; the route policy decides below.
+  const verifier = CognitoJwtVerifier.create(
+    { userPoolId: config.userPoolId, tokenUse: 'access', clientId: clientIds },
+    options.jwksCache ? { jwksCache: options.jwksCache } : undefined,
+  );
+  if (options.jwks) verifier.cacheJwks(options.jwks);
+  const routesByKey = new Map(config.routes.map((r) => [`${r.method} ${r.path}`, r]));
+
+  function deny(reason: DenialReason, details: Record<string, string | undefined> = {}): void {
+    // Reason and identifiers only: never the token, never a verifier message (it echoes claims).
+    logger.warn('Authorization denied', { reason, ...details });
+    const metric = metrics.singleMetric();
+    metric.addDimension(DENIAL_REASON_DIMENSION, reason);
+    metric.addMetric(AUTHORIZER_DENIAL_METRIC, MetricUnit.Count, 1);
+  }
+
+  async function verify(token: string): Promise<Record<string, unknown>> {
+    try {
+      return await verifier.verify(token) as unknown as Record<string, unknown>;
+    } catch (err) {
+      const reason = reasonFor(err);
+      if (reason === undefined) {
+        // JWKS download failed or an unexpected bug: our fault, not the caller's. Fail closed
+        // with a 500 (API Gateway AUTHORIZER_FAILURE) instead of telling the caller the token is bad.
+        logger.error('Token verification failed unexpectedly', { errorName: (err as Error)?.name });
+        throw new Error('Authorizer failure');
+      }
+      throw new Unauthenticated(reason);
+    }
+  }
+
+  async function handle(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
+    const route = `${event.httpMethod} ${event.resource}`;
+    logger.appendKeys({ correlationId: event.requestContext?.requestId, route });
+    try {
+      const token = bearerToken(event, maxTokenBytes);
+      const claims = await verify(token);
+      const identity = identityOf(claims, machineClients);
+
+      const arn = parseMethodArn(event.methodArn);
+      if (arn === undefined) {
+        // API Gateway always sends an execute-api ARN; anything else is a wiring bug: 500, not 401.
+        logger.error('methodArn does not have the execute-api shape');
+        throw new Error('Authorizer failure');
+      }
+      const permitted = new Set<RouteRule>();
+      for (const rule of config.routes) {
+        if (verdictFor(rule, identity.scopeSet, identity.groupSet) === 'allow') permitted.add(rule);
+      }
+      // Even when this route is denied, the policy lists every route the token may call: API Gateway
+      // caches it per token and applies it to the next route called with the same token.
+      const policyDocument = buildPolicy(arn.stagePrefix, config.routes, permitted);
+      const current = routesByKey.get(route);
+      if (current === undefined || arn.method !== event.httpMethod) {
+        // A method the route table does not know (deployment drift): deny exactly this request,
+        // leave the cached policy right for the known routes.
+        deny('unknown_route', { clientId: identity.clientId });
+        policyDocument.Statement.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [event.methodArn] });
+      } else {
+        const verdict = verdictFor(current, identity.scopeSet, identity.groupSet);
+        if (verdict === 'allow') {
+          metrics.singleMetric().addMetric(AUTHORIZER_ALLOW_METRIC, MetricUnit.Count, 1);
+        } else {
+          deny(verdict, { clientId: identity.clientId, principalType: identity.context.principalType });
+        }
+      }
+      return { principalId: identity.principalId, policyDocument, context: { ...identity.context } };
+    } catch (err) {
+      if (err instanceof Unauthenticated) {
+        deny(err.reason);
+        throw new Error('Unauthorized');
+      }
+      throw err;
+    } finally {
+      logger.resetKeys();
+    }
+  }
+
+  return {
+    async hydrate(): Promise<void> {
+      try {
+        await verifier.hydrate();
+      } catch (err) {
+        logger.warn('JWKS prefetch failed; the first request will fetch it', { errorName: (err as Error)?.name });
+      }
+    },
+    handle,
+  };
+}
+
+/** The bearer token of the request, or an {@link Unauthenticated} with the reason. */
+function bearerToken(event: APIGatewayRequestAuthorizerEvent, maxBytes: number): string {
+  const values: string[] = [];
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (name.toLowerCase() === 'authorization' && typeof value === 'string') values.push(value);
+  }
+  for (const [name, list] of Object.entries(event.multiValueHeaders ?? {})) {
+    if (name.toLowerCase() === 'authorization' && Array.isArray(list) && list.length > 1) {
+      // Two Authorization headers: which one would the handler trust? Refuse the ambiguity.
+      throw new Unauthenticated('malformed_token');
+    }
+  }
+  if (values.length === 0 || values[0] === '') throw new Unauthenticated('missing_token');
+  if (values.length > 1) throw new Unauthenticated('malformed_token');
+  const header = values[0] as string;
+  // Size first: nothing below (regex, base64, JSON) runs on an oversized value.
+  if (Buffer.byteLength(header, 'utf8') > maxBytes) throw new Unauthenticated('oversized_token');
+  const match = BEARER.exec(header);
+  if (!match) throw new Unauthenticated('malformed_token');
+  return match[1] as string;
+}
+
+/** The verified caller, as the policy and the handlers see it. */
+interface Identity {
+  readonly principalId: string;
+  readonly clientId: string;
+  readonly scopeSet: ReadonlySet<string>;
+  readonly groupSet: ReadonlySet<string>;
+  readonly context: Omit<AuthorizerContext, 'principalId'>;
+}
+
+/**
+ * Claim checks beyond the verifier's: the shapes handlers rely on (`principalFrom` refuses ids
+ * outside a safe alphabet), a bounded lifetime (aws-jwt-verify only checks `exp` if present), and
+ * that a machine client's token is a client-credentials token (`sub` = client id, no user).
+ */
+function identityOf(claims: Record<string, unknown>, machineClients: ReadonlySet<string>): Identity {
+  const { sub, client_id: clientId, scope, exp, iat, username } = claims;
+  const groups = claims['cognito:groups'];
+  const invalid = (): never => { throw new Unauthenticated('invalid_claims'); };
+  if (typeof sub !== 'string' || !SAFE_ID.test(sub)) invalid();
+  if (typeof clientId !== 'string' || !SAFE_ID.test(clientId)) invalid();
+  if (typeof exp !== 'number' || typeof iat !== 'number' || exp <= iat || exp - iat > MAX_LIFETIME_SECONDS) invalid();
+  if (scope !== undefined && typeof scope !== 'string') invalid();
+  if (groups !== undefined && (!Array.isArray(groups) || !groups.every((g) => typeof g === 'string' && /^\S+$/.test(g)))) invalid();
+  const machine = machineClients.has(clientId as string);
+  if (machine && (sub !== clientId || username !== undefined || groups !== undefined)) invalid();
+  if (!machine && (typeof username !== 'string' || sub === clientId)) invalid();
+  const scopeList = typeof scope === 'string' ? scope.split(' ').filter((s) => s.length > 0) : [];
+  const groupList = (groups as string[] | undefined) ?? [];
+  return {
+    principalId: sub as string,
+    clientId: clientId as string,
+    scopeSet: new Set(scopeList),
+    groupSet: new Set(groupList),
+    context: {
+      sub: sub as string,
+      clientId: clientId as string,
+      scopes: scopeList.join(' '),
+      groups: groupList.join(' '),
+      principalType: machine ? 'machine' : 'user',
+    },
+  };
+}
+
+/** Maps an aws-jwt-verify error to a denial reason; `undefined` for errors that are not the caller's. */
+export function reasonFor(err: unknown): DenialReason | undefined {
+  if (err instanceof Unauthenticated) return err.reason;
+  if (!(err instanceof JwtBaseError)) return undefined;
+  if (err instanceof JwtParseError) return 'malformed_token';
+  if (err instanceof JwtInvalidSignatureAlgorithmError) return 'unsupported_alg';
+  if (err instanceof JwtWithoutValidKidError || err instanceof KidNotFoundInJwksError
+    || err instanceof WaitPeriodNotYetEndedJwkError) return 'unknown_kid';
+  if (err instanceof JwtInvalidSignatureError) return 'bad_signature';
+  if (err instanceof JwtExpiredError) return 'expired';
+  if (err instanceof JwtNotBeforeError) return 'not_yet_valid';
+  if (err instanceof JwtInvalidIssuerError) return 'wrong_issuer';
+  if (err instanceof CognitoJwtInvalidClientIdError) return 'wrong_client';
+  if (err instanceof CognitoJwtInvalidTokenUseError) return 'wrong_token_use';
+  if (err instanceof JwtInvalidClaimError) return 'invalid_claims';
+  // At verify time the verifier's only parameter check left is the token's `iss`, which selects
+  // the issuer configuration: a missing or foreign issuer fails here, before the signature check.
+  if (err instanceof ParameterValidationError) return 'wrong_issuer';
+  // JWKS download/validation errors are not the caller's fault (instanceof, not `name`: the
+  // bundle is minified).
+  if (err instanceof FetchError || err instanceof JwksValidationError || err instanceof JwkValidationError
+    || err instanceof JwksNotAvailableInCacheError) {
+    return undefined;
+  }
+  // Remaining verifier errors are about the token's structure (e.g. a JWK/alg mismatch).
+  return 'malformed_token';
+}

@@ -1,0 +1,451 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { FetchError } from 'aws-jwt-verify/error';
+import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
+import type { Jwks } from 'aws-jwt-verify/jwk';
+import * as fc from 'fast-check';
+import { Authorizer, configFromEnv, createAuthorizer } from '../../lambda/authorizer/authorizer';
+import { AUTHORIZER_ENV, encodeRoutePolicy, RouteRule } from '../../lambda/authorizer/route-policy';
+import { principalFrom } from '../../lambda/shared/authorizer-context';
+import {
+  AUTHORIZER_ALLOW_METRIC, AUTHORIZER_DENIAL_METRIC, DENIAL_REASONS, DenialReason, FORBIDDEN_REASONS,
+} from '../../lambda/shared/authorizer-metrics';
+import {
+  authorizerEvent, captureOutput, evaluatePolicy, idTokenClaims, jsonLines, localJwksCache, machineAccessClaims,
+  nowSeconds, tamperPayload, TEST_CLIENTS, TEST_ISSUER, TEST_STAGE_PREFIX, TEST_USER_POOL_ID, TestKeys,
+  unsignedToken, userAccessClaims,
+} from '../helpers/tokens';
+
+/**
+ * A route table with the overlaps that make caching hard: `/payments/{paymentId}` (IAM pattern
+ * `/payments/*`) also matches `/payments/search` and `/payments/x/refunds` requests.
+ */
+const ROUTES: RouteRule[] = [
+  { method: 'GET', path: '/payments', scopes: ['payments/read'], groups: [] },
+  { method: 'POST', path: '/payments', scopes: ['payments/read', 'payments/write'], groups: [] },
+  { method: 'GET', path: '/payments/{paymentId}', scopes: ['payments/read'], groups: [] },
+  { method: 'GET', path: '/payments/search', scopes: ['payments/search'], groups: [] },
+  { method: 'GET', path: '/payments/{paymentId}/refunds', scopes: ['payments/read', 'refunds/read'], groups: [] },
+  { method: 'POST', path: '/payments/{paymentId}/refunds', scopes: ['refunds/write'], groups: ['supervisors', 'admins'] },
+  { method: 'DELETE', path: '/admin/users/{userId}', scopes: ['admin/users'], groups: ['admins'] },
+];
+
+/** A concrete request path of a route (path parameters filled with `value`). */
+function concrete(path: string, value = 'pay_01HZX3'): string {
+  return path.replace(/\{[^}]+\}/g, value);
+}
+
+function eventFor(rule: Pick<RouteRule, 'method' | 'path'>, authorization?: string, param?: string): APIGatewayRequestAuthorizerEvent {
+  return authorizerEvent({ method: rule.method, resource: rule.path, path: concrete(rule.path, param), authorization });
+}
+
+const route = (method: string, path: string): RouteRule => {
+  const found = ROUTES.find((r) => r.method === method && r.path === path);
+  if (!found) throw new Error(`no test route ${method} ${path}`);
+  return found;
+};
+
+let keys: TestKeys;
+let jwks: Jwks;
+let fetches: string[];
+let authorizer: Authorizer;
+
+function newAuthorizer(overrides: { maxTokenBytes?: number } = {}): Authorizer {
+  const local = localJwksCache(jwks);
+  fetches = local.fetches;
+  return createAuthorizer(
+    { userPoolId: TEST_USER_POOL_ID, userClientIds: [TEST_CLIENTS.web], machineClientIds: [TEST_CLIENTS.machine], routes: ROUTES, ...overrides },
+    {
+      logger: new Logger({ serviceName: 'authorizer-test', logLevel: 'INFO' }),
+      metrics: new Metrics({ namespace: 'SecureRestApiTest', serviceName: 'authorizer-test' }),
+      jwksCache: local.cache,
+      jwks,
+    },
+  );
+}
+
+beforeAll(async () => {
+  keys = new TestKeys();
+  await keys.generate('pool', 'pool-key-1');
+  await keys.generate('rogue', 'rogue-key-1');
+  await keys.generate('impostor', 'pool-key-1'); // same kid as the pool key, different key material
+  jwks = await keys.jwks(['pool']);
+}, 30000);
+
+afterAll(async () => {
+  await keys.close();
+});
+
+beforeEach(() => {
+  authorizer = newAuthorizer();
+});
+
+interface Outcome {
+  readonly status: 200 | 401 | 403;
+  readonly result?: APIGatewayAuthorizerResult;
+  readonly output: string;
+  readonly lines: Record<string, unknown>[];
+}
+
+/** Runs the authorizer and classifies its answer the way API Gateway does. */
+async function run(event: APIGatewayRequestAuthorizerEvent, target: Authorizer = authorizer): Promise<Outcome> {
+  const { result, error, output } = await captureOutput(() => target.handle(event));
+  const lines = jsonLines(output);
+  if (error !== undefined) {
+    expect(error).toEqual(new Error('Unauthorized')); // exactly this message makes API Gateway answer 401
+    return { status: 401, output, lines };
+  }
+  const decision = evaluatePolicy(result!.policyDocument as never, event.methodArn);
+  return { status: decision === 'Allow' ? 200 : 403, result, output, lines };
+}
+
+const reasonsSeen = new Set<DenialReason>();
+
+/** The denial is logged with its reason and counted in the per-reason metric; the token is nowhere. */
+function expectDenial(outcome: Outcome, reason: DenialReason, token?: string): void {
+  reasonsSeen.add(reason);
+  expect(outcome.status).toBe(FORBIDDEN_REASONS.includes(reason) ? 403 : 401);
+  const log = outcome.lines.find((l) => l.message === 'Authorization denied');
+  expect(log).toMatchObject({ level: 'WARN', reason });
+  const emf = outcome.lines.find((l) => l[AUTHORIZER_DENIAL_METRIC] === 1);
+  expect(emf).toMatchObject({ reason, service: 'authorizer-test' });
+  expect(JSON.stringify((emf!._aws as { CloudWatchMetrics: unknown[] }).CloudWatchMetrics)).toContain('"reason"');
+  if (token) expectNoToken(outcome.output, token);
+}
+
+function expectNoToken(output: string, token: string): void {
+  const [header, payload, signature] = token.split('.');
+  expect(output).not.toContain(token);
+  for (const part of [header, payload, signature]) {
+    if (part && part.length > 16) expect(output).not.toContain(part);
+  }
+}
+
+const bearer = (token: string): string => `Bearer ${token}`;
+const readClaims = (): Record<string, unknown> => userAccessClaims({ scopes: ['payments/read'] });
+
+describe('authorizer rejects (attack cases, real RS256 tokens and the real verifier)', () => {
+  test('no Authorization header -> 401 missing_token', async () => {
+    expectDenial(await run(eventFor(route('GET', '/payments'))), 'missing_token');
+  });
+
+  test('empty Authorization header -> 401 missing_token', async () => {
+    expectDenial(await run(eventFor(route('GET', '/payments'), '')), 'missing_token');
+  });
+
+  test.each([
+    ['Basic scheme', 'Basic YWxpY2U6c2VjcmV0'],
+    ['Bearer without token', 'Bearer '],
+    ['not a JWT', 'Bearer not-a-jwt'],
+    ['two segments', 'Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0'],
+    ['raw token without scheme', 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln'],
+    ['garbage base64 segments', 'Bearer e30.bm90LWpzb24.c2ln'],
+  ])('malformed header (%s) -> 401 malformed_token', async (_name, header) => {
+    expectDenial(await run(eventFor(route('GET', '/payments'), header)), 'malformed_token');
+  });
+
+  test('two Authorization headers -> 401 malformed_token', async () => {
+    const token = await keys.sign('pool', readClaims());
+    const event = eventFor(route('GET', '/payments'), bearer(token));
+    event.multiValueHeaders = { ...event.multiValueHeaders, Authorization: [bearer(token), 'Bearer other.token.here'] };
+    expectDenial(await run(event), 'malformed_token', token);
+  });
+
+  test('alg "none", empty signature -> 401 malformed_token', async () => {
+    const token = unsignedToken(readClaims(), { alg: 'none', typ: 'JWT', kid: 'pool-key-1' });
+    expectDenial(await run(eventFor(route('GET', '/payments'), bearer(token))), 'malformed_token', token);
+  });
+
+  test('alg "none" with the pool kid and a junk signature -> 401 unsupported_alg', async () => {
+    const token = unsignedToken(readClaims(), { alg: 'none', typ: 'JWT', kid: 'pool-key-1' }, 'c2lnbmF0dXJl');
+    expectDenial(await run(eventFor(route('GET', '/payments'), bearer(token))), 'unsupported_alg', token);
+  });
+
+  test('alg "none" without kid and a junk signature -> 401 unknown_kid', async () => {
+    const token = unsignedToken(readClaims(), { alg: 'none', typ: 'JWT' }, 'c2lnbmF0dXJl');
+    expectDenial(await run(eventFor(route('GET', '/payments'), bearer(token))), 'unknown_kid', token);
+  });
+
+  test('HS256 signed with the RSA public key (key confusion) -> 401 unsupported_alg', async () => {
+    const token = await keys.signHmacWithPublicKey('pool', readClaims());
+    expectDenial(await run(eventFor(route('GET', '/payments'), bearer(token))), 'unsupported_alg', token);
+  });
+
+  test('unknown kid -> 401 unknown_kid, JWKS refetched once, then the penalty box stops refetching', async () => {
+    const token = await keys.sign('rogue', readClaims());
+    expectDenial(await run(eventFor(route('GET', '/payments'), bearer(token))), 'unknown_kid', token);
+    expect(fetches).toHaveLength(1);
+    expectDenial(await run(eventFor(route('GET', '/payments'), bearer(token))), 'unknown_kid', token);
+    expect(fetches).toHaveLength(1);
+  });
+
+  test('right kid, wrong key (forged signature) -> 401 bad_signature', async () => {
+    const token = await keys.sign('impostor', readClaims());
+    expectDenial(await run(eventFor(route('GET', '/payments'), bearer(token))), 'bad_signature', token);
+  });
+
+  test('tampered payload (scope escalation on a valid token) -> 401 bad_signature', async () => {
+    const valid = await keys.sign('pool', readClaims());
+    const token = tamperPayload(valid, (p) => ({ ...p, scope: `${String(p.scope)} payments/write`, 'cognito:groups': ['admins'] }));
+    expectDenial(await run(eventFor(route('POST', '/payments'), bearer(token))), 'bad_signature', token);
+  });
+
+  test('expired -> 401 expired', async () => {
+    const token = await keys.sign('pool', { ...readClaims(), iat: nowSeconds() - 1000, exp: nowSeconds() - 60 });
+    expectDenial(await run(eventFor(route('GET', '/payments'), bearer(token))), 'expired', token);
+  });
+
+  test('not yet valid (nbf in the future) -> 401 not_yet_valid', async () => {
+    const token = await keys.sign('pool', { ...readClaims(), nbf: nowSeconds() + 600 });
+    expectDenial(await run(eventFor(route('GET', '/payments'), bearer(token))), 'not_yet_valid', token);
+  });
+
+  test.each([
+    ['another user pool', 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Attacker1'],
+    ['another region', `https://cognito-idp.us-east-1.amazonaws.com/${TEST_USER_POOL_ID}`],
+    ['a look-alike host', `https://cognito-idp.eu-west-1.amazonaws.com.evil.example/${TEST_USER_POOL_ID}`],
+  ])('wrong issuer (%s, signed with a trusted key) -> 401 wrong_issuer', async (_name, iss) => {
+    const token = await keys.sign('pool', { ...readClaims(), iss });
+    expectDenial(await run(eventFor(route('GET', '/payments'), bearer(token))), 'wrong_issuer', token);
+  });
+
+  test('missing issuer -> 401 wrong_issuer', async () => {
+    const { iss: _drop, ...claims } = readClaims();
+    const token = await keys.sign('pool', claims);
+    expectDenial(await run(eventFor(route('GET', '/payments'), bearer(token))), 'wrong_issuer', token);
+  });
+
+  test('wrong client_id (a client of no concern to this API) -> 401 wrong_client', async () => {
+    const token = await keys.sign('pool', userAccessClaims({ scopes: ['payments/read'], clientId: 'otherclient000000000000000' }));
+    expectDenial(await run(eventFor(route('GET', '/payments'), bearer(token))), 'wrong_client', token);
+  });
+
+  test('missing client_id -> 401 wrong_client', async () => {
+    const { client_id: _drop, ...claims } = readClaims();
+    const token = await keys.sign('pool', claims);
+    expectDenial(await run(eventFor(route('GET', '/payments'), bearer(token))), 'wrong_client', token);
+  });
+
+  test('ID token instead of access token -> 401 wrong_token_use', async () => {
+    const token = await keys.sign('pool', idTokenClaims());
+    expectDenial(await run(eventFor(route('GET', '/payments'), bearer(token))), 'wrong_token_use', token);
+  });
+
+  test('token without exp (never expires) -> 401 invalid_claims', async () => {
+    const { exp: _drop, ...claims } = readClaims();
+    const token = await keys.sign('pool', claims);
+    expectDenial(await run(eventFor(route('GET', '/payments'), bearer(token))), 'invalid_claims', token);
+  });
+
+  test('lifetime longer than Cognito ever issues -> 401 invalid_claims', async () => {
+    const token = await keys.sign('pool', userAccessClaims({ scopes: ['payments/read'], lifetimeSeconds: 30 * 24 * 3600 }));
+    expectDenial(await run(eventFor(route('GET', '/payments'), bearer(token))), 'invalid_claims', token);
+  });
+
+  test('machine-client token that claims a user and groups -> 401 invalid_claims', async () => {
+    const token = await keys.sign('pool', { ...machineAccessClaims({ scopes: ['admin/users'] }), username: 'root', 'cognito:groups': ['admins'] });
+    expectDenial(await run(eventFor(route('DELETE', '/admin/users/{userId}'), bearer(token))), 'invalid_claims', token);
+  });
+
+  test('missing scope -> 403 missing_scope (Deny, not 401)', async () => {
+    const token = await keys.sign('pool', userAccessClaims({ scopes: [] }));
+    const outcome = await run(eventFor(route('GET', '/payments'), bearer(token)));
+    expectDenial(outcome, 'missing_scope', token);
+    expect(outcome.result!.policyDocument.Statement).toEqual([
+      { Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [`${TEST_STAGE_PREFIX}/*`] },
+    ]);
+  });
+
+  test('one of two required scopes (AND semantics) -> 403 missing_scope', async () => {
+    const token = await keys.sign('pool', userAccessClaims({ scopes: ['payments/write'] }));
+    expectDenial(await run(eventFor(route('POST', '/payments'), bearer(token))), 'missing_scope', token);
+  });
+
+  test('scope of another route -> 403 here, allowed on its own route', async () => {
+    const token = await keys.sign('pool', userAccessClaims({ scopes: ['payments/search'] }));
+    expectDenial(await run(eventFor(route('GET', '/payments/{paymentId}'), bearer(token))), 'missing_scope', token);
+    expect((await run(eventFor(route('GET', '/payments/search'), bearer(token)))).status).toBe(200);
+  });
+
+  test('right scope, no required group -> 403 missing_group', async () => {
+    const token = await keys.sign('pool', userAccessClaims({ scopes: ['refunds/write'], groups: ['tellers'] }));
+    expectDenial(await run(eventFor(route('POST', '/payments/{paymentId}/refunds'), bearer(token))), 'missing_group', token);
+  });
+
+  test('machine token on a group-gated route -> 403 missing_group (client credentials carry no groups)', async () => {
+    const token = await keys.sign('pool', machineAccessClaims({ scopes: ['admin/users'] }));
+    expectDenial(await run(eventFor(route('DELETE', '/admin/users/{userId}'), bearer(token))), 'missing_group', token);
+  });
+
+  test('oversized token (> 8 KB) -> 401 oversized_token, refused before it is parsed', async () => {
+    const token = await keys.sign('pool', { ...readClaims(), padding: 'x'.repeat(9000) });
+    const outcome = await run(eventFor(route('GET', '/payments'), bearer(token)));
+    expectDenial(outcome, 'oversized_token', token);
+    // The same valid token is accepted when the limit allows it: the size check is what refused it.
+    expect((await run(eventFor(route('GET', '/payments'), bearer(token)), newAuthorizer({ maxTokenBytes: 16 * 1024 }))).status).toBe(200);
+  });
+
+  test('a method the route table does not know -> 403 unknown_route for that request only', async () => {
+    const token = await keys.sign('pool', readClaims());
+    const event = authorizerEvent({ method: 'PUT', resource: '/payments/{paymentId}', path: '/payments/p1', authorization: bearer(token) });
+    const outcome = await run(event);
+    expectDenial(outcome, 'unknown_route', token);
+    // The cached policy still serves the token's real routes.
+    expect(evaluatePolicy(outcome.result!.policyDocument as never, `${TEST_STAGE_PREFIX}/GET/payments/p1`)).toBe('Allow');
+  });
+});
+
+describe('authorizer failure modes', () => {
+  test('JWKS download failure -> 500 (AUTHORIZER_FAILURE), not a 401 blaming the caller', async () => {
+    const failing = createAuthorizer(
+      { userPoolId: TEST_USER_POOL_ID, userClientIds: [TEST_CLIENTS.web], machineClientIds: [], routes: ROUTES },
+      {
+        logger: new Logger({ serviceName: 'authorizer-test' }),
+        metrics: new Metrics({ namespace: 'SecureRestApiTest', serviceName: 'authorizer-test' }),
+        jwksCache: new SimpleJwksCache({ fetcher: { fetch: async () => { throw new FetchError('https://jwks', 'offline'); } } }),
+      },
+    );
+    const token = await keys.sign('pool', readClaims());
+    const { error, output } = await captureOutput(() => failing.handle(eventFor(route('GET', '/payments'), bearer(token))));
+    expect(error).toEqual(new Error('Authorizer failure'));
+    expect(output).toContain('Token verification failed unexpectedly');
+    expectNoToken(output, token);
+  });
+
+  test('hydrate() swallows a failed JWKS prefetch (no network at init must not crash the container)', async () => {
+    const failing = createAuthorizer(
+      { userPoolId: TEST_USER_POOL_ID, userClientIds: [TEST_CLIENTS.web], machineClientIds: [], routes: ROUTES },
+      {
+        logger: new Logger({ serviceName: 'authorizer-test' }),
+        metrics: new Metrics({ namespace: 'SecureRestApiTest', serviceName: 'authorizer-test' }),
+        jwksCache: new SimpleJwksCache({ fetcher: { fetch: async () => { throw new FetchError('https://jwks', 'offline'); } } }),
+      },
+    );
+    const { error, output } = await captureOutput(() => failing.hydrate());
+    expect(error).toBeUndefined();
+    expect(output).toContain('JWKS prefetch failed');
+  });
+
+  test('hydrate() loads the JWKS through the cache before the first request', async () => {
+    await authorizer.hydrate();
+    expect(fetches.length).toBeGreaterThanOrEqual(1);
+    expect(fetches[0]).toBe(`${TEST_ISSUER}/.well-known/jwks.json`);
+  });
+});
+
+describe('authorizer accepts valid tokens only for their routes', () => {
+  test('user token: Allow, context carries sub/client/scopes/groups/principalType, never the token', async () => {
+    const token = await keys.sign('pool', userAccessClaims({ scopes: ['payments/read'], groups: ['tellers'] }));
+    const outcome = await run(eventFor(route('GET', '/payments/{paymentId}'), bearer(token)));
+    expect(outcome.status).toBe(200);
+    expect(outcome.result!.principalId).toBe('3f2504e0-4f89-11d3-9a0c-0305e82c3301');
+    expect(outcome.result!.context).toEqual({
+      sub: '3f2504e0-4f89-11d3-9a0c-0305e82c3301',
+      clientId: TEST_CLIENTS.web,
+      scopes: 'openid email payments/read',
+      groups: 'tellers',
+      principalType: 'user',
+    });
+    expect(JSON.stringify(outcome.result)).not.toContain(token.split('.')[2]);
+    // What handlers read back through the shared contract is complete and well-formed.
+    expect(principalFrom({ principalId: outcome.result!.principalId, ...outcome.result!.context })).toMatchObject({ type: 'user', groups: ['tellers'] });
+    expect(outcome.lines.find((l) => l[AUTHORIZER_ALLOW_METRIC] === 1)).toBeDefined();
+    expectNoToken(outcome.output, token);
+  });
+
+  test('machine token: Allow on service routes, principalType machine, principalId = client id', async () => {
+    const token = await keys.sign('pool', machineAccessClaims({ scopes: ['payments/read'] }));
+    const outcome = await run(eventFor(route('GET', '/payments'), bearer(token)));
+    expect(outcome.status).toBe(200);
+    expect(outcome.result!.principalId).toBe(TEST_CLIENTS.machine);
+    expect(outcome.result!.context).toMatchObject({ principalType: 'machine', groups: '', clientId: TEST_CLIENTS.machine });
+  });
+
+  test('cached policy, then another route: the first policy decides every other route exactly', async () => {
+    const token = await keys.sign('pool', userAccessClaims({ scopes: ['payments/read'] }));
+    const first = await run(eventFor(route('GET', '/payments'), bearer(token)));
+    expect(first.status).toBe(200);
+    const cached = first.result!.policyDocument as never;
+    const decide = (method: string, path: string): string => evaluatePolicy(cached, `${TEST_STAGE_PREFIX}/${method}${path}`);
+    // Permitted by payments/read:
+    expect(decide('GET', '/payments')).toBe('Allow');
+    expect(decide('GET', '/payments/pay_123')).toBe('Allow');
+    // Not permitted, although IAM's `*` in GET /payments/* reaches them: explicit Deny wins.
+    expect(decide('GET', '/payments/search')).toBe('Deny');
+    expect(decide('GET', '/payments/pay_123/refunds')).toBe('Deny');
+    // Not permitted and out of reach of any Allow: implicit deny.
+    expect(decide('POST', '/payments')).toBe('ImplicitDeny');
+    expect(decide('POST', '/payments/pay_123/refunds')).toBe('ImplicitDeny');
+    expect(decide('DELETE', '/admin/users/u1')).toBe('ImplicitDeny');
+    // And the authorizer itself, called for those routes with the same token, agrees with the cache.
+    for (const rule of ROUTES) {
+      const fresh = await run(eventFor(rule, bearer(token)));
+      expect(fresh.status === 200 ? 'Allow' : 'Deny').toBe(decide(rule.method, concrete(rule.path)) === 'Allow' ? 'Allow' : 'Deny');
+    }
+  });
+
+  test('a denied first call still caches the routes the token may call (no false 403 afterwards)', async () => {
+    const token = await keys.sign('pool', userAccessClaims({ scopes: ['payments/search'] }));
+    const first = await run(eventFor(route('GET', '/payments/{paymentId}'), bearer(token)));
+    expect(first.status).toBe(403);
+    expect(evaluatePolicy(first.result!.policyDocument as never, `${TEST_STAGE_PREFIX}/GET/payments/search`)).toBe('Allow');
+  });
+
+  test('property: for any scopes/groups, the policy from any route allows exactly the permitted routes', async () => {
+    const allScopes = [...new Set(ROUTES.flatMap((r) => r.scopes))];
+    const allGroups = ['admins', 'supervisors', 'tellers'];
+    const token = new Map<string, string>();
+    await fc.assert(fc.asyncProperty(
+      fc.subarray(allScopes),
+      fc.subarray(allGroups),
+      fc.integer({ min: 0, max: ROUTES.length - 1 }),
+      fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/),
+      async (scopes, groups, firstIndex, param) => {
+        const key = `${scopes.join(' ')}|${groups.join(' ')}`;
+        if (!token.has(key)) token.set(key, await keys.sign('pool', userAccessClaims({ scopes, groups })));
+        const first = await run(eventFor(ROUTES[firstIndex] as RouteRule, bearer(token.get(key) as string), param));
+        const policy = first.result!.policyDocument as never;
+        for (const rule of ROUTES) {
+          const expected = rule.scopes.every((s) => scopes.includes(s)) && (rule.groups.length === 0 || rule.groups.some((g) => groups.includes(g)));
+          const arn = `${TEST_STAGE_PREFIX}/${rule.method}${concrete(rule.path, param)}`;
+          const collides = ROUTES.some((r) => r.path.split('/').includes(param)); // param equals a literal segment
+          const decision = evaluatePolicy(policy, arn);
+          if (!expected) expect(decision).not.toBe('Allow'); // never a false allow, for any value
+          else if (!collides) expect(decision).toBe('Allow');
+        }
+      },
+    ), { numRuns: 150 });
+  }, 60000);
+});
+
+test('every denial reason of the metric contract is produced by some attack case above', () => {
+  expect([...reasonsSeen].sort()).toEqual([...DENIAL_REASONS].sort());
+});
+
+describe('authorizer configuration', () => {
+  test('configFromEnv reads the environment ApiIdentity sets', () => {
+    const config = configFromEnv({
+      [AUTHORIZER_ENV.userPoolId]: TEST_USER_POOL_ID,
+      [AUTHORIZER_ENV.userClientIds]: `${TEST_CLIENTS.web}`,
+      [AUTHORIZER_ENV.machineClientIds]: `${TEST_CLIENTS.machine}`,
+      [AUTHORIZER_ENV.routePolicy]: encodeRoutePolicy(ROUTES),
+    });
+    expect(config.routes).toEqual(ROUTES);
+    expect(config.machineClientIds).toEqual([TEST_CLIENTS.machine]);
+  });
+
+  test.each([
+    ['no user pool', { [AUTHORIZER_ENV.routePolicy]: '[]' }, /USER_POOL_ID/],
+    ['no clients', { [AUTHORIZER_ENV.userPoolId]: TEST_USER_POOL_ID, [AUTHORIZER_ENV.routePolicy]: '[]' }, /client ids/],
+    ['no route policy', { [AUTHORIZER_ENV.userPoolId]: TEST_USER_POOL_ID, [AUTHORIZER_ENV.userClientIds]: 'a' }, /ROUTE_POLICY/],
+    ['route without scopes', { [AUTHORIZER_ENV.userPoolId]: TEST_USER_POOL_ID, [AUTHORIZER_ENV.userClientIds]: 'a', [AUTHORIZER_ENV.routePolicy]: '[["GET","/x",[]]]' }, /scopes/],
+    ['bad method', { [AUTHORIZER_ENV.userPoolId]: TEST_USER_POOL_ID, [AUTHORIZER_ENV.userClientIds]: 'a', [AUTHORIZER_ENV.routePolicy]: '[["ANY","/x",["a/b"]]]' }, /method/],
+  ])('a broken environment fails init (fail closed): %s', (_name, env, message) => {
+    expect(() => configFromEnv(env)).toThrow(message);
+  });
+
+  test('issuer constant matches the pool the verifier trusts', () => {
+    expect(TEST_ISSUER).toContain(TEST_USER_POOL_ID);
+  });
+});
