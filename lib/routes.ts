@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { $ZodType } from 'zod/v4/core';
 import { DEFAULT_SENSITIVITY, Sensitivity } from './defaults/api';
 
 /** HTTP methods a route may use. `OPTIONS` is reserved for CORS preflight, which the library owns. */
@@ -57,12 +57,12 @@ export interface RouteDefinition {
    * @default false
    */
   readonly apiKeyRequired?: boolean;
-  /** Zod schema of the JSON body. Drives the gateway model, handler validation and OpenAPI. @default - no body */
-  readonly body?: z.ZodType;
+  /** Zod schema (classic `zod` or `zod/mini`) of the JSON body. Drives the gateway model, handler validation and OpenAPI. @default - no body */
+  readonly body?: $ZodType;
   /** Zod schema of the path parameters. @default - none beyond the path's own `{params}` */
-  readonly params?: z.ZodType;
+  readonly params?: $ZodType;
   /** Zod schema of the query string. @default - no query parameters accepted */
-  readonly query?: z.ZodType;
+  readonly query?: $ZodType;
   /** Request headers the gateway must see before the handler runs (e.g. `Idempotency-Key`). @default - none */
   readonly requiredHeaders?: readonly string[];
   /** One-line description (OpenAPI summary, security report). @default - none */

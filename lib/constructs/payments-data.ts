@@ -1,0 +1,147 @@
+import * as path from 'path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AttributeType, Billing, ITableV2, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { IKey, Key } from 'aws-cdk-lib/aws-kms';
+import { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
+import { ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { PAYMENTS_TABLE } from '../../lambda/shared/payments-table';
+import { SecureFunction, SecureFunctionOptions } from './secure-function';
+import { SecureRestApi } from './secure-rest-api';
+
+/** Days between automatic rotations of the cursor-signing key. */
+export const CURSOR_KEY_ROTATION_DAYS = 30;
+
+/** Props of {@link PaymentsData}. */
+export interface PaymentsDataProps {
+  /**
+   * Customer-managed key for the table and the secrets.
+   * @default - a new key with rotation, RETAIN
+   */
+  readonly encryptionKey?: IKey;
+  /** Options of the rotation function. @default - SecureFunction defaults */
+  readonly rotationFunction?: SecureFunctionOptions;
+  /** Powertools service name of the rotation function. @default 'payments-secrets' */
+  readonly serviceName?: string;
+}
+
+/** What one payments handler may do: the actions it calls and the secrets it reads. */
+interface HandlerAccess {
+  readonly tableActions: readonly string[];
+  readonly secrets: readonly ('cursor' | 'webhook')[];
+  readonly writes: boolean;
+}
+
+/** Least privilege per handler: each function gets exactly the DynamoDB actions its code calls. */
+export const PAYMENTS_HANDLER_ACCESS: Readonly<Record<string, HandlerAccess>> = Object.freeze({
+  'create-payment': { tableActions: ['dynamodb:PutItem', 'dynamodb:GetItem'], secrets: [], writes: true },
+  'get-payment': { tableActions: ['dynamodb:GetItem'], secrets: [], writes: false },
+  'list-payments': { tableActions: ['dynamodb:Query'], secrets: ['cursor'], writes: false },
+  'admin-list-payments': { tableActions: ['dynamodb:Scan'], secrets: ['cursor'], writes: false },
+  'processor-webhook': { tableActions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'], secrets: ['webhook'], writes: true },
+});
+
+/**
+ * The example payments API's data: a DynamoDB table (customer-managed KMS key, point-in-time
+ * recovery, deletion protection, RETAIN, on-demand), the cursor-signing key (Secrets Manager,
+ * rotated every 30 days by a {@link SecureFunction}) and the processor's webhook secret.
+ * {@link PaymentsData.connect} grants each handler of a {@link SecureRestApi} only what it uses.
+ *
+ * @example
+ * const data = new PaymentsData(this, 'Data');
+ * data.connect(api);
+ */
+export class PaymentsData extends Construct {
+  /** The customer-managed key of the table and secrets. */
+  public readonly key: IKey;
+  /** The payments table. */
+  public readonly table: ITableV2;
+  /** HMAC key that signs pagination cursors (rotated automatically). */
+  public readonly cursorSecret: ISecret;
+  /** HMAC secret shared with the payment processor for webhook signatures. */
+  public readonly webhookSecret: ISecret;
+  /** The function that rotates {@link cursorSecret}. */
+  public readonly rotationFunction: SecureFunction;
+
+  constructor(scope: Construct, id: string, props: PaymentsDataProps = {}) {
+    super(scope, id);
+    this.key = props.encryptionKey ?? new Key(this, 'Key', {
+      description: 'Encrypts the payments table and its secrets',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.table = new TableV2(this, 'Table', {
+      partitionKey: { name: PAYMENTS_TABLE.partitionKey, type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      encryption: TableEncryptionV2.customerManagedKey(this.key),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      globalSecondaryIndexes: [{
+        indexName: PAYMENTS_TABLE.ownerIndex,
+        partitionKey: { name: PAYMENTS_TABLE.ownerIndexPartitionKey, type: AttributeType.STRING },
+        sortKey: { name: PAYMENTS_TABLE.ownerIndexSortKey, type: AttributeType.STRING },
+      }],
+    });
+
+    this.cursorSecret = new Secret(this, 'CursorKey', {
+      description: 'HMAC key signing pagination cursors (AWSCURRENT signs, AWSPREVIOUS still verifies)',
+      encryptionKey: this.key,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.rotationFunction = new SecureFunction(this, 'CursorKeyRotation', {
+      ...props.rotationFunction,
+      entry: path.join(__dirname, '..', '..', 'lambda', 'rotation', 'random-key.ts'),
+      serviceName: props.serviceName ?? 'payments-secrets',
+      description: 'Rotates the cursor-signing key',
+    });
+    this.cursorSecret.addRotationSchedule('Rotation', {
+      rotationLambda: this.rotationFunction,
+      automaticallyAfter: Duration.days(CURSOR_KEY_ROTATION_DAYS),
+    });
+
+    this.webhookSecret = new Secret(this, 'WebhookSecret', {
+      description: 'HMAC secret the payment processor signs webhooks with',
+      encryptionKey: this.key,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.webhookSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'Shared with the external payment processor: a new value must be registered with the processor first, so rotation is a runbook (put new value, processor switches, AWSPREVIOUS keeps verifying meanwhile), not a Lambda.',
+    });
+  }
+
+  /**
+   * Grants each payments handler of `api` only the table actions and secrets it uses, and tells it
+   * their names. Handlers not in {@link PAYMENTS_HANDLER_ACCESS} get nothing.
+   */
+  public connect(api: SecureRestApi): void {
+    for (const [name, access] of Object.entries(PAYMENTS_HANDLER_ACCESS)) {
+      const fn = api.functions.get(name);
+      if (!fn) continue;
+      this.grantHandler(fn, access);
+    }
+  }
+
+  private grantHandler(fn: IFunction, access: HandlerAccess): void {
+    this.table.grant(fn, ...access.tableActions);
+    // The table is encrypted with a customer-managed key: reads need Decrypt, writes also Encrypt/GenerateDataKey.
+    if (access.writes) this.key.grantEncryptDecrypt(fn);
+    else this.key.grantDecrypt(fn);
+    const env: Record<string, string> = { [PAYMENTS_TABLE.tableNameEnv]: this.table.tableName };
+    if (access.secrets.includes('cursor')) {
+      this.cursorSecret.grantRead(fn, ['AWSCURRENT', 'AWSPREVIOUS']);
+      env[PAYMENTS_TABLE.cursorSecretEnv] = this.cursorSecret.secretArn;
+    }
+    if (access.secrets.includes('webhook')) {
+      this.webhookSecret.grantRead(fn, ['AWSCURRENT', 'AWSPREVIOUS']);
+      env[PAYMENTS_TABLE.webhookSecretEnv] = this.webhookSecret.secretArn;
+    }
+    if (fn instanceof LambdaFunction) {
+      for (const [k, v] of Object.entries(env)) fn.addEnvironment(k, v);
+    }
+  }
+}
