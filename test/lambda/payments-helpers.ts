@@ -1,0 +1,87 @@
+import { readFileSync } from 'fs';
+import * as path from 'path';
+import type { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { paymentsDeps, type PaymentsDeps } from '../../lambda/shared/payments-deps';
+import type { SecretValueReader } from '../../lambda/shared/secrets';
+import type { LocalDynamo } from '../helpers/dynalite';
+
+const FIXTURE = JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'events', 'apigw-rest-proxy.json'), 'utf8')) as APIGatewayProxyEvent;
+
+export const ORIGIN = 'https://app.example.com';
+export const CURSOR_SECRET_ID = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:cursor-AbCdEf';
+export const WEBHOOK_SECRET_ID = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:webhook-AbCdEf';
+
+/** An authorizer context as the REQUEST authorizer fills it (lambda/shared/authorizer-context.ts). */
+export function authorizerFor(principalId: string, opts: { scopes?: string; groups?: string; type?: 'user' | 'machine' } = {}): Record<string, unknown> {
+  return {
+    principalId, sub: principalId, clientId: 'client123', scopes: opts.scopes ?? 'payments/read payments/write',
+    groups: opts.groups ?? '', principalType: opts.type ?? 'user',
+  };
+}
+
+/** A real API Gateway REST proxy event (from the fixture), adjusted for one request. */
+export function proxyEvent(method: string, resource: string, p: {
+  path?: string; body?: string | null; headers?: Record<string, string>; query?: Record<string, string> | null;
+  pathParameters?: Record<string, string> | null; authorizer?: Record<string, unknown> | null; requestId?: string;
+} = {}): APIGatewayProxyEvent {
+  const event = structuredClone(FIXTURE);
+  event.httpMethod = method;
+  event.resource = resource;
+  event.path = p.path ?? resource;
+  event.body = p.body ?? null;
+  event.isBase64Encoded = false;
+  event.headers = { Origin: ORIGIN, ...(p.headers ?? {}) };
+  event.multiValueHeaders = Object.fromEntries(Object.entries(event.headers).map(([k, v]) => [k, [v as string]]));
+  event.queryStringParameters = p.query ?? null;
+  event.multiValueQueryStringParameters = p.query ? Object.fromEntries(Object.entries(p.query).map(([k, v]) => [k, [v]])) : null;
+  event.pathParameters = p.pathParameters ?? null;
+  event.requestContext.httpMethod = method;
+  event.requestContext.resourcePath = resource;
+  event.requestContext.requestId = p.requestId ?? 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef';
+  event.requestContext.authorizer = (p.authorizer ?? null) as never;
+  return event;
+}
+
+/**
+ * In-memory Secrets Manager (GetSecretValue by stage only): the one AWS service that cannot run
+ * here. Counts calls so tests can prove the cache.
+ */
+export class FakeSecrets implements SecretValueReader {
+  public calls = 0;
+  constructor(public readonly values: Record<string, { current: string; previous?: string }>) {}
+  send(command: GetSecretValueCommand): Promise<{ SecretString?: string }> {
+    this.calls++;
+    const { SecretId, VersionStage } = command.input;
+    const v = this.values[SecretId as string];
+    const value = VersionStage === 'AWSPREVIOUS' ? v?.previous : v?.current;
+    if (value === undefined) {
+      const err = new Error('not found');
+      err.name = 'ResourceNotFoundException';
+      return Promise.reject(err);
+    }
+    return Promise.resolve({ SecretString: value });
+  }
+}
+
+export const CURSOR_KEY = 'c'.repeat(20) + 'CursorKeyCurrent0123456789abcdefghij';
+export const WEBHOOK_KEY = 'w'.repeat(20) + 'WebhookKeyCurrent0123456789abcdefghi';
+
+/** Dependencies wired to dynalite and the in-memory secrets. */
+export function testDeps(dynamo: LocalDynamo, tableName: string, secrets: FakeSecrets, now: () => Date = () => new Date()): PaymentsDeps {
+  return paymentsDeps({
+    dynamo: dynamo.client, tableName, secretsClient: secrets, cursorSecretId: CURSOR_SECRET_ID, webhookSecretId: WEBHOOK_SECRET_ID, now,
+  });
+}
+
+export function defaultSecrets(): FakeSecrets {
+  return new FakeSecrets({ [CURSOR_SECRET_ID]: { current: CURSOR_KEY }, [WEBHOOK_SECRET_ID]: { current: WEBHOOK_KEY } });
+}
+
+/** A valid create-payment body. */
+export function validPayment(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    amount: 12345, currency: 'EUR', creditor: { name: 'ACME GmbH', iban: 'DE89370400440532013000' }, reference: 'Invoice 42',
+    ...overrides,
+  };
+}
