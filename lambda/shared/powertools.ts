@@ -7,5 +7,8 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
  */
 export const logger = new Logger();
 
-/** Powertools metrics (EMF). `flushMetrics()` once per invocation. */
-export const metrics = new Metrics();
+/**
+ * Powertools metrics (EMF), flushed once per invocation by the handler kit. The namespace falls back
+ * to the library default so a function run outside `SecureFunction` (tests, scripts) still emits valid EMF.
+ */
+export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'SecureRestApi' });
