@@ -18,6 +18,8 @@ export const DEFAULT_LOG_RETENTION = RetentionDays.ONE_YEAR;
  */
 export const ACCESS_LOG_FIELDS: Readonly<Record<string, { readonly variable: string; readonly type: 'string' | 'number' }>> = Object.freeze({
   requestId: { variable: '$context.requestId', type: 'string' },
+  // API id and stage are the dimensions of the access-log metric filters (ApiAlarms).
+  apiId: { variable: '$context.apiId', type: 'string' },
   extendedRequestId: { variable: '$context.extendedRequestId', type: 'string' },
   requestTime: { variable: '$context.requestTime', type: 'string' },
   requestTimeEpoch: { variable: '$context.requestTimeEpoch', type: 'number' },
