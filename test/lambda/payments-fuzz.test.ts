@@ -77,9 +77,9 @@ const mutatedPayment = fc.tuple(
   invalidValue,
   fc.string({ minLength: 1, maxLength: 20 }).filter((k) => !['amount', 'currency', 'creditor', 'reference', 'requestedExecutionDate'].includes(k)),
 ).map(([field, value, extraKey]) => {
-  const body = validPayment() as Record<string, unknown> & { creditor: Record<string, unknown> };
+  const body = validPayment();
   if (field === 'extra') body[marked(extraKey)] = value;
-  else if (field.startsWith('creditor.')) body.creditor = { ...body.creditor, [field.slice(9)]: value };
+  else if (field.startsWith('creditor.')) body.creditor = { ...(body.creditor as Record<string, unknown>), [field.slice(9)]: value };
   else body[field] = value;
   return JSON.stringify(body);
 });
