@@ -126,7 +126,7 @@ export interface SensitiveRouteMatcher {
 }
 
 const WAF_REGEX_MAX = 512;
-const PREFIX_PATTERN = /^(?:\/[A-Za-z0-9._-]+)*$/;
+const SEGMENT_PATTERN = /^[A-Za-z0-9._-]+$/;
 const COUNTRY_PATTERN = /^[A-Z]{2}$/;
 const HEADER_PATTERN = /^[a-z0-9-]{1,64}$/;
 const RULE_NAME_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
@@ -223,8 +223,9 @@ export class ApiFirewall extends Construct {
     requireProp(perSecond(this.sensitiveRateLimit) < perSecond(this.rateLimit), this, 'sensitiveRateLimit.limit',
       `sensitive routes need a stricter limit than the whole API: ${this.sensitiveRateLimit.limit}/${this.sensitiveRateLimit.evaluationWindowSec}s is not below ${this.rateLimit.limit}/${this.rateLimit.evaluationWindowSec}s`);
     const prefixes = props.pathPrefixes ?? [''];
-    prefixes.forEach((p, i) => requireProp(!Token.isUnresolved(p) && PREFIX_PATTERN.test(p), this, `pathPrefixes[${i}]`,
-      `"${p}" must be '' or a literal path like /v1`));
+    prefixes.forEach((p, i) => {
+      requireProp(!Token.isUnresolved(p) && isPathPrefix(p), this, `pathPrefixes[${i}]`, `"${p}" must be '' or a literal path like /v1`);
+    });
     const bodyBytes = props.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     requireProp(Number.isInteger(bodyBytes) && bodyBytes > 0, this, 'maxBodyBytes', 'must be a positive integer');
     requireProp(props.routes.length > 0, this, 'routes', 'the route table is empty');
@@ -363,7 +364,9 @@ export class ApiFirewall extends Construct {
     requireProp(!Token.isUnresolved(logGroupName) && logGroupName.startsWith(WAF_LOG_GROUP_PREFIX) && /^[A-Za-z0-9._\-/#]{1,512}$/.test(logGroupName),
       this, 'logGroupName', `"${logGroupName}" must be a literal log group name starting with ${WAF_LOG_GROUP_PREFIX} (WAF refuses other destinations)`);
     const extra = props.additionalRedactedHeaders ?? [];
-    extra.forEach((h, i) => requireProp(HEADER_PATTERN.test(h), this, `additionalRedactedHeaders[${i}]`, `"${h}" must be a lower-case header name`));
+    extra.forEach((h, i) => {
+      requireProp(HEADER_PATTERN.test(h), this, `additionalRedactedHeaders[${i}]`, `"${h}" must be a lower-case header name`);
+    });
 
     const logGroup = secureLogGroup(this, 'Logs', {
       logGroupName,
@@ -408,9 +411,10 @@ export class ApiFirewall extends Construct {
     for (const [group, rules] of Object.entries(props.ruleActionOverrides ?? {})) {
       const prop = `ruleActionOverrides.${group}`;
       requireProp(known.has(group), this, prop, `unknown managed rule group (known: ${[...known].join(', ')})`);
-      for (const [rule, action] of Object.entries(rules ?? {})) {
+      for (const [rule, action] of Object.entries(rules as Readonly<Record<string, unknown>>)) {
         requireProp(RULE_NAME_PATTERN.test(rule), this, `${prop}.${rule}`, 'is not a managed rule name');
-        requireProp(action === 'count' || action === 'block', this, `${prop}.${rule}`, `action must be 'count' or 'block', got "${String(action)}"`);
+        // Checked at run time too: JavaScript consumers get no compile-time check of the action.
+        requireProp(action === 'count' || action === 'block', this, `${prop}.${rule}`, `action must be 'count' or 'block', got ${JSON.stringify(action)}`);
         if (action === 'count') {
           Annotations.of(this).addWarningV2('secure-rest-api:waf-rule-count',
             `${group} rule ${rule} only counts: matching requests are no longer blocked by it.`);
@@ -440,11 +444,11 @@ export class ApiFirewall extends Construct {
     const refs: CfnWebACL.StatementProperty[] = [];
     const base = prop === 'ipAllowList' ? 'AllowList' : 'DenyList';
     if (v4.length > 0) {
-      const set = new CfnIPSet(this, `${base}V4`, { scope: 'REGIONAL', ipAddressVersion: 'IPV4', addresses: v4, description: `${prop} (IPv4) of ${this.node.path}` });
+      const set = new CfnIPSet(this, `${base}V4`, { scope: 'REGIONAL', ipAddressVersion: 'IPV4', addresses: v4, description: `IPv4 ${prop} of ${this.node.path}` });
       refs.push({ ipSetReferenceStatement: { arn: set.attrArn } });
     }
     if (v6.length > 0) {
-      const set = new CfnIPSet(this, `${base}V6`, { scope: 'REGIONAL', ipAddressVersion: 'IPV6', addresses: v6, description: `${prop} (IPv6) of ${this.node.path}` });
+      const set = new CfnIPSet(this, `${base}V6`, { scope: 'REGIONAL', ipAddressVersion: 'IPV6', addresses: v6, description: `IPv6 ${prop} of ${this.node.path}` });
       refs.push({ ipSetReferenceStatement: { arn: set.attrArn } });
     }
     return anyOf(refs);
@@ -455,7 +459,9 @@ export class ApiFirewall extends Construct {
       'set either allowedCountries or blockedCountries, not both');
     const check = (prop: string, codes: readonly string[]): string[] => {
       requireProp(codes.length > 0, this, prop, 'is empty; omit the prop instead');
-      codes.forEach((c, i) => requireProp(COUNTRY_PATTERN.test(c), this, `${prop}[${i}]`, `"${c}" is not an ISO 3166-1 alpha-2 code like DE`));
+      codes.forEach((c, i) => {
+        requireProp(COUNTRY_PATTERN.test(c), this, `${prop}[${i}]`, `"${c}" is not an ISO 3166-1 alpha-2 code like DE`);
+      });
       return [...new Set(codes)];
     };
     if (props.allowedCountries) {
@@ -468,7 +474,7 @@ export class ApiFirewall extends Construct {
   }
 
   private validateRateLimit(prop: string, limits: WafRateLimit): Required<WafRateLimit> {
-    const window = limits.evaluationWindowSec ?? 300;
+    const window: number = limits.evaluationWindowSec ?? 300;
     requireProp(Number.isInteger(limits.limit) && limits.limit >= WAF_MIN_RATE_LIMIT && limits.limit <= WAF_MAX_RATE_LIMIT, this, `${prop}.limit`,
       `${limits.limit} is outside what WAF accepts for a rate-based rule (an integer from ${WAF_MIN_RATE_LIMIT} to ${WAF_MAX_RATE_LIMIT} per window)`);
     requireProp((WAF_EVALUATION_WINDOWS as readonly number[]).includes(window), this, `${prop}.evaluationWindowSec`,
@@ -601,6 +607,10 @@ function gatewayMessage(code: string): string {
 
 function perSecond(limits: Required<WafRateLimit>): number {
   return limits.limit / limits.evaluationWindowSec;
+}
+
+function isPathPrefix(p: string): boolean {
+  return p === '' || (p.startsWith('/') && p.slice(1).split('/').every((segment) => SEGMENT_PATTERN.test(segment)));
 }
 
 function escapeRegex(s: string): string {
