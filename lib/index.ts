@@ -12,5 +12,6 @@ export * from './defaults/logging';
 export * from './common/encryption';
 export * from './constructs/secure-function';
 export * from './constructs/secure-rest-api';
+export * from './constructs/api-identity';
 export * from './stacks/financial-api-stack';
 export * from './stacks/payments-routes';

@@ -9,6 +9,8 @@ export function appSettings(app: App): Omit<FinancialApiStackProps, 'env'> {
   const domainName = stringContext(app, 'domainName');
   const certificateArn = stringContext(app, 'certificateArn');
   const alarmEmail = stringContext(app, 'alarmEmail');
+  const authDomainPrefix = stringContext(app, 'authDomainPrefix');
+  const callbackUrls = listContext(app, 'callbackUrls');
   if (domainName && !certificateArn) {
     throw new Error(`context ${PREFIX}domainName is set but ${PREFIX}certificateArn is empty: a custom domain needs its ACM certificate`);
   }
@@ -19,7 +21,17 @@ export function appSettings(app: App): Omit<FinancialApiStackProps, 'env'> {
     stageName: stringContext(app, 'stageName'),
     domain: domainName && certificateArn ? { domainName, certificateArn } : undefined,
     alarmEmail,
+    identity: authDomainPrefix && callbackUrls.length > 0
+      ? { domainPrefix: authDomainPrefix, callbackUrls, logoutUrls: listContext(app, 'logoutUrls') }
+      : undefined,
   };
+}
+
+/** A list from context: a JSON array in cdk.json, or a comma-separated string from `-c`. */
+function listContext(app: App, key: string): string[] {
+  const value = context(app, key);
+  if (Array.isArray(value)) return value.map(String);
+  return typeof value === 'string' && value.length > 0 ? value.split(',').map((v) => v.trim()) : [];
 }
 
 function context(app: App, key: string): unknown {

@@ -3,10 +3,11 @@ import { CfnOutput, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { Construct } from 'constructs';
 import { ApiFirewallOptions } from '../constructs/api-firewall';
+import { ApiIdentity } from '../constructs/api-identity';
 import { SecureRestApi, SecureDomainOptions } from '../constructs/secure-rest-api';
 import { UsagePlanTiersOptions } from '../constructs/usage-plan-tiers';
 import { RouteTable } from '../routes';
-import { PAYMENTS_ROUTES } from './payments-routes';
+import { PAYMENT_SCOPES, PAYMENTS_ROUTES } from './payments-routes';
 
 /** Settings of the example app, read from `cdk.json` context by `bin/app.ts`. */
 export interface FinancialApiStackProps extends StackProps {
@@ -24,11 +25,18 @@ export interface FinancialApiStackProps extends StackProps {
   readonly firewall?: ApiFirewallOptions;
   /** Usage-plan tiers and API keys. @default - DEFAULT_USAGE_TIERS (free, standard, partner), no keys */
   readonly usagePlans?: UsagePlanTiersOptions;
+  /**
+   * Identity (issue #3): Cognito prefix domain and the app's OAuth redirect allow-lists.
+   * @default - context `financialApi:authDomainPrefix`, `financialApi:callbackUrls`, `financialApi:logoutUrls`
+   */
+  readonly identity?: { readonly domainPrefix: string; readonly callbackUrls: readonly string[]; readonly logoutUrls?: readonly string[] };
 }
 
 /** The example app: a payments-style API built from the library's constructs. */
 export class FinancialApiStack extends Stack {
   public readonly api: SecureRestApi;
+  /** User pool, app clients and the REQUEST authorizer of the API. */
+  public readonly identity: ApiIdentity;
 
   constructor(scope: Construct, id: string, props: FinancialApiStackProps) {
     super(scope, id, props);
@@ -39,7 +47,20 @@ export class FinancialApiStack extends Stack {
       }
       : undefined;
 
+    // Identity (issue #3): scopes, groups and the authorizer's policy derive from the same route table.
+    this.identity = new ApiIdentity(this, 'Identity', {
+      routes: props.routes ?? PAYMENTS_ROUTES,
+      domainPrefix: props.identity?.domainPrefix ?? 'financial-api-example-auth',
+      publicClient: {
+        callbackUrls: props.identity?.callbackUrls ?? ['https://app.example.com/auth/callback'],
+        logoutUrls: props.identity?.logoutUrls ?? ['https://app.example.com/'],
+      },
+      // A partner back end that reads and initiates payments; never the admin scope.
+      machineClient: { scopes: [PAYMENT_SCOPES.read, PAYMENT_SCOPES.write] },
+    });
+
     this.api = new SecureRestApi(this, 'PaymentsApi', {
+      authorizer: this.identity.authorizer,
       routes: props.routes ?? PAYMENTS_ROUTES,
       allowedOrigins: props.allowedOrigins,
       stageName: props.stageName,
