@@ -1,11 +1,11 @@
 import * as path from 'path';
-import { Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { RequestAuthorizer } from 'aws-cdk-lib/aws-apigateway';
 import { Template } from 'aws-cdk-lib/assertions';
 import { SecureFunction } from '../../lib/constructs/secure-function';
 import { SecureRestApi, SecureRestApiProps } from '../../lib/constructs/secure-rest-api';
 import { RouteDefinition, RouteTable } from '../../lib/routes';
-import { testStack } from '../helpers/app';
+import { testApp, testStack } from '../helpers/app';
 
 /** Shared fixtures of the edge-protection tests (firewall, usage plans, custom domain). */
 export const HANDLERS_DIR = path.join(__dirname, '..', '..', 'lambda', 'handlers');
@@ -34,8 +34,8 @@ export const REFUND_PAYMENT: RouteDefinition = {
 export const ROUTES: RouteTable = [HEALTH, LIST_PAYMENTS, CREATE_PAYMENT, GET_PAYMENT, REFUND_PAYMENT];
 
 /** Builds a SecureRestApi (no bundling) in a fresh stack; `props` override the defaults. */
-export function buildApi(props: Partial<SecureRestApiProps> = {}): { stack: Stack; api: SecureRestApi; template: () => Template } {
-  const stack = testStack();
+export function buildApi(props: Partial<SecureRestApiProps> = {}, app: App = testApp()): { stack: Stack; api: SecureRestApi; template: () => Template } {
+  const stack = testStack(app);
   const fn = new SecureFunction(stack, 'AuthorizerFn', { entry: path.join(HANDLERS_DIR, 'health.ts'), serviceName: 'test' });
   const authorizer = new RequestAuthorizer(stack, 'Authorizer', { handler: fn, identitySources: ['method.request.header.Authorization'] });
   const api = new SecureRestApi(stack, 'Api', {
