@@ -33,8 +33,15 @@ export const REFUND_PAYMENT: RouteDefinition = {
 /** Public, standard, and two money-moving routes, three of them keyed. */
 export const ROUTES: RouteTable = [HEALTH, LIST_PAYMENTS, CREATE_PAYMENT, GET_PAYMENT, REFUND_PAYMENT];
 
-/** Builds a SecureRestApi (no bundling) in a fresh stack; `props` override the defaults. */
-export function buildApi(props: Partial<SecureRestApiProps> = {}, app: App = testApp()): { stack: Stack; api: SecureRestApi; template: () => Template } {
+/**
+ * Builds a SecureRestApi (no bundling) in a fresh stack; `props` override the defaults, and `inStack`
+ * returns more overrides for props that need constructs of that stack (certificate, bucket).
+ */
+export function buildApi(
+  props: Partial<SecureRestApiProps> = {},
+  app: App = testApp(),
+  inStack: (stack: Stack) => Partial<SecureRestApiProps> = () => ({}),
+): { stack: Stack; api: SecureRestApi; template: () => Template } {
   const stack = testStack(app);
   const fn = new SecureFunction(stack, 'AuthorizerFn', { entry: path.join(HANDLERS_DIR, 'health.ts'), serviceName: 'test' });
   const authorizer = new RequestAuthorizer(stack, 'Authorizer', { handler: fn, identitySources: ['method.request.header.Authorization'] });
@@ -44,6 +51,7 @@ export function buildApi(props: Partial<SecureRestApiProps> = {}, app: App = tes
     handlersDir: HANDLERS_DIR,
     authorizer,
     ...props,
+    ...inStack(stack),
   });
   let template: Template | undefined;
   return { stack, api, template: () => (template ??= Template.fromStack(stack)) };
