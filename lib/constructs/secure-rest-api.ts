@@ -10,7 +10,7 @@ import { IKey } from 'aws-cdk-lib/aws-kms';
 import { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { ILogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { z } from 'zod';
+import { toJSONSchema, type $ZodType } from 'zod/v4/core';
 import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, SECURITY_HEADERS } from '../../lambda/shared/security-headers';
 import { secureLogGroup } from '../common/encryption';
 import {
@@ -282,6 +282,8 @@ export class SecureRestApi extends Construct {
       const requestParameters: Record<string, boolean> = {};
       for (const name of pathParameters(route.path)) requestParameters[`method.request.path.${name}`] = true;
       for (const header of route.requiredHeaders ?? []) requestParameters[`method.request.header.${header}`] = true;
+      // Declared query parameters (required ones enforced by the validator, all of them documented).
+      for (const [name, required] of queryParameters(route, this, i)) requestParameters[`method.request.querystring.${name}`] = required;
       const requestModels: Record<string, IModel> | undefined = route.body
         ? { 'application/json': this.bodyModel(route, i) }
         : undefined;
@@ -342,7 +344,7 @@ export class SecureRestApi extends Construct {
   }
 
   private bodyModel(route: RouteDefinition, index: number): IModel {
-    const schema = jsonSchemaDraft4(route.body as z.ZodType, this, `routes[${index}].body`);
+    const schema = jsonSchemaDraft4(route.body as $ZodType, this, `routes[${index}].body`);
     return this.api.addModel(`${pascal(operationName(route))}Body`, {
       contentType: 'application/json',
       description: `Request body of ${routeKey(route)}`,
@@ -448,13 +450,27 @@ export class SecureRestApi extends Construct {
   }
 }
 
-/** Converts a Zod schema to the JSON Schema draft-4 document API Gateway models require. */
-export function jsonSchemaDraft4(schema: z.ZodType, scope: Construct, prop: string): Record<string, unknown> {
+/**
+ * Converts a Zod schema (classic or `zod/mini`) to the JSON Schema draft-4 document API Gateway models
+ * require: input side (what the client sends, before transforms), `enum` instead of `const`, boolean
+ * `exclusiveMinimum`. A type JSON Schema cannot express (a date object, a bigint, a custom type) throws
+ * at synth rather than becoming an accept-anything `{}`; refinements (IBAN checksum) stay handler-only.
+ */
+export function jsonSchemaDraft4(schema: $ZodType, scope: Construct, prop: string): Record<string, unknown> {
   try {
-    return z.toJSONSchema(schema, { target: 'draft-4', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+    return toJSONSchema(schema, { target: 'draft-04', io: 'input', unrepresentable: 'throw' }) as Record<string, unknown>;
   } catch (err) {
     throw new SecureApiConfigError(scope, prop, `cannot be expressed as JSON Schema: ${(err as Error).message}`);
   }
+}
+
+/** Query parameters a route's `query` schema declares, with whether each is required. */
+export function queryParameters(route: Pick<RouteDefinition, 'query'>, scope: Construct, index: number): [string, boolean][] {
+  if (!route.query) return [];
+  const doc = jsonSchemaDraft4(route.query, scope, `routes[${index}].query`);
+  requireProp(doc.type === 'object' && typeof doc.properties === 'object', scope, `routes[${index}].query`, 'must be an object schema');
+  const required = new Set(Array.isArray(doc.required) ? doc.required as string[] : []);
+  return Object.keys(doc.properties as object).sort().map((name) => [name, required.has(name)]);
 }
 
 /** `POST /payments/{paymentId}` -> `postPaymentsByPaymentId`. */

@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { applyRulePacks } from '../compliance/rule-packs';
 import { appSettings } from './app-settings';
@@ -12,6 +13,8 @@ export function buildExampleApp(app: App): { stack: FinancialApiStack } {
   const stack = new FinancialApiStack(app, 'FinancialApiStack', {
     description: 'Example financial REST API built with the secure-rest-api construct library',
     ...appSettings(app),
+    // The OpenAPI document the README links to, regenerated (deterministically) on every synth.
+    openApiFile: path.join(__dirname, '..', '..', 'docs', 'openapi.json'),
   });
   applyRulePacks(app);
   return { stack };

@@ -4,10 +4,12 @@ import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { Construct } from 'constructs';
 import { ApiFirewallOptions } from '../constructs/api-firewall';
 import { ApiIdentity } from '../constructs/api-identity';
+import { PaymentsData } from '../constructs/payments-data';
 import { SecureRestApi, SecureDomainOptions } from '../constructs/secure-rest-api';
 import { UsagePlanTiersOptions } from '../constructs/usage-plan-tiers';
 import { RouteTable } from '../routes';
-import { PAYMENT_SCOPES, PAYMENTS_ROUTES } from './payments-routes';
+import { writeOpenApiDocument } from '../openapi';
+import { PAYMENT_SCOPES, PAYMENTS_ROUTES, paymentsOpenApi } from './payments-routes';
 
 /** Settings of the example app, read from `cdk.json` context by `bin/app.ts`. */
 export interface FinancialApiStackProps extends StackProps {
@@ -21,6 +23,11 @@ export interface FinancialApiStackProps extends StackProps {
   readonly alarmEmail?: string;
   /** Route table. @default PAYMENTS_ROUTES */
   readonly routes?: RouteTable;
+  /**
+   * Where to write the OpenAPI 3 document of the routes at synth (deterministic; offline).
+   * @default - not written (bin/app.ts passes docs/openapi.json)
+   */
+  readonly openApiFile?: string;
   /** WAF web ACL options (rate limits, managed-rule overrides, IP/geo lists). @default - ApiFirewall defaults */
   readonly firewall?: ApiFirewallOptions;
   /** Usage-plan tiers and API keys. @default - DEFAULT_USAGE_TIERS (free, standard, partner), no keys */
@@ -37,6 +44,8 @@ export class FinancialApiStack extends Stack {
   public readonly api: SecureRestApi;
   /** User pool, app clients and the REQUEST authorizer of the API. */
   public readonly identity: ApiIdentity;
+  /** Payments table, its KMS key and the secrets the handlers use (issue #4). */
+  public readonly data: PaymentsData;
 
   constructor(scope: Construct, id: string, props: FinancialApiStackProps) {
     super(scope, id, props);
@@ -70,6 +79,11 @@ export class FinancialApiStack extends Stack {
       firewall: props.firewall,
       usagePlans: props.usagePlans,
     });
+
+    // Issue #4: table + secrets, each handler granted only what it uses; OpenAPI written at synth.
+    this.data = new PaymentsData(this, 'PaymentsData');
+    this.data.connect(this.api);
+    if (props.openApiFile !== undefined) writeOpenApiDocument(props.openApiFile, paymentsOpenApi(props.routes ?? PAYMENTS_ROUTES));
 
     new CfnOutput(this, 'ApiUrl', {
       value: this.api.domain ? `https://${this.api.domain.domainName}/` : this.api.api.url,
