@@ -9,10 +9,12 @@ import { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { IKey } from 'aws-cdk-lib/aws-kms';
 import { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { ILogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { toJSONSchema, type $ZodType } from 'zod/v4/core';
 import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, SECURITY_HEADERS } from '../../lambda/shared/security-headers';
 import { secureLogGroup } from '../common/encryption';
+import { acknowledgeRule } from '../compliance/acknowledge';
 import {
   DEFAULT_MAX_BODY_BYTES, DEFAULT_STAGE_NAME, DEFAULT_STAGE_THROTTLE, GATEWAY_ERRORS,
   METHOD_THROTTLE_BY_SENSITIVITY, Sensitivity, ThrottleLimits,
@@ -22,7 +24,10 @@ import { requireProp, SecureApiConfigError } from '../errors';
 import {
   isPublicRoute, pathParameters, routeKey, RouteDefinition, RouteTable, routeTableProblems, sensitivityOf,
 } from '../routes';
+import { ApiAlarms, ApiAlarmsOptions } from './api-alarms';
+import { ApiFirewall, ApiFirewallOptions } from './api-firewall';
 import { SecureFunction, SecureFunctionOptions } from './secure-function';
+import { UsagePlanTiers, UsagePlanTiersOptions } from './usage-plan-tiers';
 
 /** TLS policies a custom domain may use: TLS 1.2 or newer, regional. */
 const ALLOWED_SECURITY_POLICIES: readonly SecurityPolicy[] = [
@@ -117,6 +122,36 @@ export interface SecureRestApiProps {
   readonly cloudWatchRole?: boolean;
   /** @default - a description naming the construct */
   readonly description?: string;
+
+  // ---- Edge protection (issue #5): WAF web ACL and usage-plan tiers ----
+  /**
+   * Options of the WAFv2 web ACL built for the stage (rate limits, managed-rule overrides, IP/geo lists).
+   * The stricter rate rule and the body-size rule derive from `routes` and `maxBodyBytes`.
+   * @default - ApiFirewall defaults
+   */
+  readonly firewall?: ApiFirewallOptions;
+  /**
+   * Associate this existing web ACL instead of building one (its rules are then the owner's
+   * responsibility; a warning says so). Exclusive with `firewall`.
+   * @default - an ApiFirewall is built
+   */
+  readonly webAclArn?: string;
+  /**
+   * Usage-plan tiers and API keys. Per-method throttles inside each plan derive from the routes marked
+   * `apiKeyRequired` and their sensitivity. API keys never authorize.
+   * @default - UsagePlanTiers defaults (free, standard, partner)
+   */
+  readonly usagePlans?: UsagePlanTiersOptions;
+  // ---- end edge protection ----
+
+  // ---- Monitoring (issue #6): ApiAlarms ----
+  /**
+   * Alarm thresholds, alarm e-mail and names of the monitoring every API gets (metric filters, alarms
+   * to an encrypted SNS topic, dashboard, saved queries). Monitoring itself cannot be turned off.
+   * @default - ApiAlarms defaults (DEFAULT_API_ALARM_THRESHOLDS, no e-mail subscription)
+   */
+  readonly alarms?: ApiAlarmsOptions;
+  // ---- end monitoring ----
 }
 
 /**
@@ -159,6 +194,12 @@ export class SecureRestApi extends Construct {
   public readonly methods: ReadonlyMap<string, Method>;
   /** The custom domain, if any. */
   public readonly domain?: DomainName;
+  /** The WAF web ACL built for the stage (`undefined` when an existing `webAclArn` was given). */
+  public readonly firewall?: ApiFirewall;
+  /** The usage-plan tiers of the stage. */
+  public readonly usagePlans: UsagePlanTiers;
+  /** Monitoring of the stage: metric filters, alarms, alarm topic, dashboard, saved queries. */
+  public readonly alarms: ApiAlarms;
 
   private readonly functionsByName = new Map<string, IFunction>();
   private readonly props: SecureRestApiProps;
@@ -251,6 +292,28 @@ export class SecureRestApi extends Construct {
         basePath: props.domain.basePath,
       });
     }
+
+    // ---- Edge protection (issue #5): WAF web ACL and usage-plan tiers, both derived from the route table ----
+    this.firewall = this.addFirewall(props);
+    this.usagePlans = new UsagePlanTiers(this, 'UsagePlans', {
+      ...props.usagePlans,
+      api: this.api,
+      stage: this.stage,
+      routes: props.routes,
+      methods: this.methods,
+      stageThrottle,
+    });
+    // ---- end edge protection ----
+
+    // ---- Monitoring (issue #6): access-log metric filters, alarms, dashboard, saved queries ----
+    this.alarms = new ApiAlarms(this, 'Alarms', {
+      ...props.alarms,
+      stage: this.stage,
+      accessLogGroup: this.accessLogGroup,
+    });
+    for (const fn of new Set(this.functionsByName.values())) this.alarms.monitorFunction(fn);
+    if (this.firewall) this.alarms.monitorWebAcl(this.firewall.metricName);
+    // ---- end monitoring ----
   }
 
   /** The function behind a handler name (throws if unknown). */
@@ -379,6 +442,13 @@ export class SecureRestApi extends Construct {
   }
 
   private acknowledgeFindings(): void {
+    const stageResource = this.api.deploymentStage.node.defaultChild ?? this.api.deploymentStage;
+    acknowledgeRule(stageResource, 'APIGWCacheEnabledAndEncrypted',
+      'No response cache on purpose: responses carry one customer\'s financial data and a stage cache keyed without the caller would serve it to another; with no cache there is no cached data to encrypt.',
+      ['PCI.DSS.321', 'NIST.800.53.R5']);
+    acknowledgeRule(stageResource, 'APIGWSSLEnabled',
+      'The rule asks for a backend client certificate, which API Gateway presents only to HTTP integrations; every integration here is AWS_PROXY to Lambda, invoked over AWS\'s signed internal path.',
+      ['PCI.DSS.321', 'NIST.800.53.R5']);
     const cwRole = this.api.node.tryFindChild('CloudWatchRole');
     if (cwRole) {
       Validations.of(cwRole).acknowledge({
@@ -394,6 +464,39 @@ export class SecureRestApi extends Construct {
       }
     }
   }
+
+  // ---- Edge protection (issue #5) ----
+  private addFirewall(props: SecureRestApiProps): ApiFirewall | undefined {
+    if (props.webAclArn !== undefined) {
+      requireProp(props.firewall === undefined, this, 'firewall', 'set either `firewall` (the web ACL built here) or `webAclArn` (an existing one), not both');
+      Annotations.of(this).addWarningV2('secure-rest-api:existing-web-acl',
+        'webAclArn: the stage uses an existing web ACL; its rules (managed groups, sensitive-route rate limit, body size) are not checked by this library.');
+      new CfnWebACLAssociation(this, 'WebAclAssociation', { resourceArn: this.stage.stageArn, webAclArn: props.webAclArn });
+      return undefined;
+    }
+    const stageName = props.stageName ?? DEFAULT_STAGE_NAME;
+    requireProp(!Token.isUnresolved(stageName), this, 'stageName', 'must be a literal: the WAF route matchers include it');
+    // WAF sees the URI as the client sent it: /<stage>/... on the execute-api endpoint, /<basePath>/... (or
+    // the bare path for a root mapping) on the custom domain. Both are covered.
+    const prefixes = [`/${stageName}`];
+    if (props.domain) prefixes.push(props.domain.basePath ? `/${props.domain.basePath}` : '');
+    // WAF's own 429/413 answers carry the same CORS header as the gateway responses (one static origin only).
+    const cors: Record<string, string> = {};
+    if (this.allowedOrigins.length === 1) {
+      cors['Access-Control-Allow-Origin'] = this.allowedOrigins[0] as string;
+      cors.Vary = 'Origin';
+      if (props.allowCredentials) cors['Access-Control-Allow-Credentials'] = 'true';
+    }
+    return new ApiFirewall(this, 'Firewall', {
+      ...props.firewall,
+      routes: props.routes,
+      pathPrefixes: prefixes,
+      maxBodyBytes: this.maxBodyBytes,
+      stage: this.stage,
+      extraResponseHeaders: cors,
+    });
+  }
+  // ---- end edge protection ----
 
   private validateOrigins(origins: readonly string[], allowCredentials: boolean): readonly string[] {
     origins.forEach((origin, i) => {
@@ -445,7 +548,11 @@ export class SecureRestApi extends Construct {
     requireProp(Token.isUnresolved(domain.domainName) || /^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/i.test(domain.domainName),
       this, 'domain.domainName', `"${domain.domainName}" is not a fully qualified domain name`);
     if (domain.mtls) {
-      requireProp(policy === SecurityPolicy.TLS_1_2 || !Token.isUnresolved(policy), this, 'domain.mtls', 'mutual TLS needs a TLS 1.2+ policy');
+      // API Gateway refuses mutual TLS on a domain with an enhanced (SecurityPolicy_*) policy.
+      requireProp(policy === SecurityPolicy.TLS_1_2, this, 'domain.mtls',
+        `mutual TLS requires securityPolicy TLS_1_2 (API Gateway does not support mTLS with ${policy})`);
+      requireProp(Token.isUnresolved(domain.mtls.key) || (domain.mtls.key.length > 0 && !domain.mtls.key.startsWith('/')), this, 'domain.mtls.key',
+        'must be the S3 object key of the truststore PEM bundle, e.g. truststore/ca.pem');
     }
   }
 }

@@ -112,7 +112,9 @@ export class UsagePlanTiers extends Construct {
 
   constructor(scope: Construct, id: string, props: UsagePlanTiersProps) {
     super(scope, id);
-    this.tiers = props.tiers ?? DEFAULT_USAGE_TIERS;
+    // Explicit tiers are validated against the stage throttle; the defaults are capped to it instead, so
+    // lowering the stage throttle never requires restating every tier.
+    this.tiers = props.tiers ?? capTiers(DEFAULT_USAGE_TIERS, props.stageThrottle);
     this.validateTiers(this.tiers, props.stageThrottle);
     this.methodThrottles = planMethodThrottles(props.routes, this.tiers);
     this.apiKeys = this.keys;
@@ -174,7 +176,8 @@ export class UsagePlanTiers extends Construct {
       requireProp(Number.isInteger(tier.burstLimit) && tier.burstLimit > 0, this, `${at}.burstLimit`, 'must be a positive integer');
       requireProp(tier.burstLimit >= tier.rateLimit, this, `${at}.burstLimit`,
         `burst ${tier.burstLimit} is below the rate ${tier.rateLimit}; API Gateway could never reach the rate`);
-      requireProp(tier.quota !== undefined && tier.quota !== null, this, `${at}.quota`,
+      // Checked at run time: JavaScript (and `as` casts) can hand over a tier without its required quota.
+      requireProp(typeof (tier as { quota?: unknown }).quota === 'object' && (tier as { quota?: unknown }).quota !== null, this, `${at}.quota`,
         'every tier needs a quota: without one a single leaked key can call the API without bound');
       requireProp(Number.isInteger(tier.quota.limit) && tier.quota.limit > 0, this, `${at}.quota.limit`, 'must be a positive integer');
       requireProp(Object.values(Period).includes(tier.quota.period), this, `${at}.quota.period`, 'must be DAY, WEEK or MONTH');
@@ -205,6 +208,15 @@ export class UsagePlanTiers extends Construct {
         `standard routes may not be throttled more loosely than low ones (${effective.standard.rateLimit} > ${effective.low.rateLimit} rps)`);
     }
   }
+}
+
+function capTiers(tiers: Readonly<Record<string, UsageTier>>, stage: ThrottleLimits | undefined): Readonly<Record<string, UsageTier>> {
+  if (!stage) return tiers;
+  const capped: Record<string, UsageTier> = {};
+  for (const [name, tier] of Object.entries(tiers)) {
+    capped[name] = { ...tier, rateLimit: Math.min(tier.rateLimit, stage.rateLimit), burstLimit: Math.min(tier.burstLimit, stage.burstLimit) };
+  }
+  return capped;
 }
 
 function methodOf(scope: Construct, methods: ReadonlyMap<string, Method>, route: RouteDefinition): Method {

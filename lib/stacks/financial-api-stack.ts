@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { CfnOutput, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { Construct } from 'constructs';
 import { ApiFirewallOptions } from '../constructs/api-firewall';
@@ -10,6 +10,9 @@ import { UsagePlanTiersOptions } from '../constructs/usage-plan-tiers';
 import { RouteTable } from '../routes';
 import { writeOpenApiDocument } from '../openapi';
 import { PAYMENT_SCOPES, PAYMENTS_ROUTES, paymentsOpenApi } from './payments-routes';
+
+/** Powertools service name of the example app's authorizer (the `service` dimension of its metrics). */
+const AUTHORIZER_SERVICE_NAME = 'api-authorizer';
 
 /** Settings of the example app, read from `cdk.json` context by `bin/app.ts`. */
 export interface FinancialApiStackProps extends StackProps {
@@ -59,6 +62,8 @@ export class FinancialApiStack extends Stack {
     // Identity (issue #3): scopes, groups and the authorizer's policy derive from the same route table.
     this.identity = new ApiIdentity(this, 'Identity', {
       routes: props.routes ?? PAYMENTS_ROUTES,
+      // Named here because the alarms read the authorizer's metrics by this `service` dimension.
+      serviceName: AUTHORIZER_SERVICE_NAME,
       domainPrefix: props.identity?.domainPrefix ?? 'financial-api-example-auth',
       publicClient: {
         callbackUrls: props.identity?.callbackUrls ?? ['https://app.example.com/auth/callback'],
@@ -78,11 +83,19 @@ export class FinancialApiStack extends Stack {
       handlersDir: path.join(__dirname, '..', '..', 'lambda', 'handlers'),
       firewall: props.firewall,
       usagePlans: props.usagePlans,
+      // Monitoring (issue #6): alarm e-mail from context `financialApi:alarmEmail`.
+      alarms: { alarmEmail: props.alarmEmail },
     });
 
     // Issue #4: table + secrets, each handler granted only what it uses; OpenAPI written at synth.
     this.data = new PaymentsData(this, 'PaymentsData');
     this.data.connect(this.api);
+
+    // Monitoring (issue #6): resources beyond the API's own handlers (those SecureRestApi monitors itself).
+    this.api.alarms.monitorFunction(this.identity.authorizerFunction);
+    this.api.alarms.monitorAuthorizer(AUTHORIZER_SERVICE_NAME, { logGroup: this.identity.authorizerFunction.functionLogGroup });
+    this.api.alarms.monitorFunction(this.data.rotationFunction);
+    this.api.alarms.monitorTable(this.data.table, { label: 'Payments' });
     if (props.openApiFile !== undefined) writeOpenApiDocument(props.openApiFile, paymentsOpenApi(props.routes ?? PAYMENTS_ROUTES));
 
     new CfnOutput(this, 'ApiUrl', {

@@ -41,6 +41,14 @@ describe('UsagePlanTiers: tiers', () => {
     }
   });
 
+  test('the default tiers are capped to a lowered stage throttle (explicit tiers above it are rejected)', () => {
+    const t = buildApi({ throttle: { rateLimit: 20, burstLimit: 40 } }).template();
+    expect(plan(t, 'free').props.Throttle).toEqual({ RateLimit: 5, BurstLimit: 10 });
+    expect(plan(t, 'standard').props.Throttle).toEqual({ RateLimit: 20, BurstLimit: 40 });
+    expect(plan(t, 'partner').props.Throttle).toEqual({ RateLimit: 20, BurstLimit: 40 });
+    expect(plan(t, 'partner').props.ApiStages[0].Throttle['/payments/POST']).toEqual({ RateLimit: 2, BurstLimit: 4 });
+  });
+
   test('tiers come from config', () => {
     const t = buildApi({ usagePlans: { tiers: { gold: { rateLimit: 40, burstLimit: 80, quota: { limit: 9_000, period: Period.WEEK } } } } }).template();
     t.resourceCountIs('AWS::ApiGateway::UsagePlan', 1);
