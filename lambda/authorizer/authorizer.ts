@@ -102,14 +102,14 @@ export function createAuthorizer(config: AuthorizerConfig, options: AuthorizerOp
 
   async function verify(token: string): Promise<Record<string, unknown>> {
     try {
-      return await verifier.verify(token) as unknown as Record<string, unknown>;
+      return await verifier.verify(token);
     } catch (err) {
       const reason = reasonFor(err);
       if (reason === undefined) {
         // JWKS download failed or an unexpected bug: our fault, not the caller's. Fail closed
         // with a 500 (API Gateway AUTHORIZER_FAILURE) instead of telling the caller the token is bad.
-        logger.error('Token verification failed unexpectedly', { errorName: (err as Error)?.name });
-        throw new Error('Authorizer failure');
+        logger.error('Token verification failed unexpectedly', { errorName: errorName(err) });
+        throw new Error('Authorizer failure', { cause: err });
       }
       throw new Unauthenticated(reason);
     }
@@ -117,7 +117,7 @@ export function createAuthorizer(config: AuthorizerConfig, options: AuthorizerOp
 
   async function handle(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
     const route = `${event.httpMethod} ${event.resource}`;
-    logger.appendKeys({ correlationId: event.requestContext?.requestId, route });
+    logger.appendKeys({ correlationId: event.requestContext.requestId, route });
     try {
       const token = bearerToken(event, maxTokenBytes);
       const claims = await verify(token);
@@ -154,7 +154,8 @@ export function createAuthorizer(config: AuthorizerConfig, options: AuthorizerOp
     } catch (err) {
       if (err instanceof Unauthenticated) {
         deny(err.reason);
-        throw new Error('Unauthorized');
+        // Exactly this message makes API Gateway answer 401 (the cause carries only the reason).
+        throw new Error('Unauthorized', { cause: err });
       }
       throw err;
     } finally {
@@ -167,11 +168,15 @@ export function createAuthorizer(config: AuthorizerConfig, options: AuthorizerOp
       try {
         await verifier.hydrate();
       } catch (err) {
-        logger.warn('JWKS prefetch failed; the first request will fetch it', { errorName: (err as Error)?.name });
+        logger.warn('JWKS prefetch failed; the first request will fetch it', { errorName: errorName(err) });
       }
     },
     handle,
   };
+}
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : typeof err;
 }
 
 /** The bearer token of the request, or an {@link Unauthenticated} with the reason. */

@@ -44,7 +44,7 @@ export type RouteVerdict = 'allow' | 'missing_scope' | 'missing_group';
 type EncodedRule = [string, string, string[]] | [string, string, string[], string[]];
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
-const PATH = /^\/(?:(?:[A-Za-z0-9._-]+|\{[A-Za-z][A-Za-z0-9_]*\})(?:\/(?:[A-Za-z0-9._-]+|\{[A-Za-z][A-Za-z0-9_]*\}))*)?$/;
+const PATH_SEGMENT = /^(?:[A-Za-z0-9._-]+|\{[A-Za-z][A-Za-z0-9_]*\})$/;
 const SCOPE = /^[a-z][a-z0-9-]*\/[a-z][a-z0-9.:-]*$/;
 const GROUP = /^[^\s,]{1,128}$/;
 
@@ -70,7 +70,7 @@ export function decodeRoutePolicy(raw: string | undefined): RouteRule[] {
     if (!Array.isArray(entry) || entry.length < 3 || entry.length > 4) throw bad('must be [method, path, scopes, groups?]');
     const [method, path, scopes, groups = []] = entry as unknown[];
     if (typeof method !== 'string' || !METHODS.has(method)) throw bad('unsupported method');
-    if (typeof path !== 'string' || !PATH.test(path)) throw bad('invalid path');
+    if (typeof path !== 'string' || !isResourcePath(path)) throw bad('invalid path');
     if (!isStringArray(scopes) || scopes.length === 0 || !scopes.every((s) => SCOPE.test(s))) throw bad('scopes must be a non-empty list of server/name scopes');
     if (!isStringArray(groups) || !groups.every((g) => GROUP.test(g))) throw bad('groups must be a list of group names');
     const key = `${method} ${path}`;
@@ -83,6 +83,12 @@ export function decodeRoutePolicy(raw: string | undefined): RouteRule[] {
 /** Comma-separated id list from the environment (empty entries dropped). */
 export function decodeIdList(raw: string | undefined): string[] {
   return (raw ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+function isResourcePath(path: string): boolean {
+  if (path === '/') return true;
+  const [empty, ...rest] = path.split('/');
+  return empty === '' && rest.length > 0 && rest.every((segment) => PATH_SEGMENT.test(segment));
 }
 
 function isStringArray(value: unknown): value is string[] {
@@ -105,13 +111,16 @@ export interface MethodArn {
   readonly path: string;
 }
 
-const METHOD_ARN = /^(arn:aws[a-z-]*:execute-api:[a-z0-9-]+:\d{12}:[A-Za-z0-9]+\/[A-Za-z0-9_-]+)\/([A-Z]+)(\/.*)?$/;
+const ARN_HEAD = /^arn:aws[a-z-]*:execute-api:[a-z0-9-]+:\d{12}:[A-Za-z0-9]+$/;
+const STAGE = /^[A-Za-z0-9_-]+$/;
+const HTTP_METHOD = /^[A-Z]+$/;
 
 /** Parses `event.methodArn`; `undefined` if it does not have the execute-api shape. */
 export function parseMethodArn(methodArn: string): MethodArn | undefined {
-  const match = METHOD_ARN.exec(methodArn);
-  if (!match) return undefined;
-  return { stagePrefix: match[1] as string, method: match[2] as string, path: match[3] ?? '/' };
+  const [head, stage, method, ...rest] = methodArn.split('/');
+  if (head === undefined || stage === undefined || method === undefined) return undefined;
+  if (!ARN_HEAD.test(head) || !STAGE.test(stage) || !HTTP_METHOD.test(method)) return undefined;
+  return { stagePrefix: `${head}/${stage}`, method, path: `/${rest.join('/')}` };
 }
 
 /**

@@ -3,7 +3,7 @@ import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib'
 import { IdentitySource, RequestAuthorizer } from 'aws-cdk-lib/aws-apigateway';
 import {
   AccountRecovery, CfnUserPoolClient, ClientAttributes, CustomThreatProtectionMode, FeaturePlan, Mfa, OAuthFlows,
-  OAuthScope, StandardThreatProtectionMode, UserPool, UserPoolClient, UserPoolClientIdentityProvider, UserPoolDomain,
+  OAuthScope, ResourceServerScope, StandardThreatProtectionMode, UserPool, UserPoolClient, UserPoolClientIdentityProvider, UserPoolDomain,
   UserPoolGroup, UserPoolResourceServer,
 } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
@@ -16,7 +16,7 @@ import {
   MIN_REFRESH_TOKEN_VALIDITY, PUBLIC_CLIENT_OIDC_SCOPES, RESERVED_DOMAIN_WORDS,
 } from '../defaults/identity';
 import { requireProp, SecureApiConfigError } from '../errors';
-import { isPublicRoute, protectionOf, routeKey, RouteDefinition, RouteTable, routeTableProblems } from '../routes';
+import { protectionOf, routeKey, RouteDefinition, RouteTable, routeTableProblems } from '../routes';
 import { SecureFunction, SecureFunctionOptions } from './secure-function';
 
 /** How much of Cognito's threat protection (PLUS feature plan) is on. */
@@ -288,9 +288,9 @@ export class ApiIdentity extends Construct {
       (this.machineClient.node.defaultChild as CfnUserPoolClient).explicitAuthFlows = ['ALLOW_REFRESH_TOKEN_AUTH'];
     }
 
-    this.routePolicy = props.routes.filter((r) => !isPublicRoute(r)).map((r): RouteRule => {
-      const auth = protectionOf(r)!;
-      return { method: r.method, path: r.path, scopes: [...auth.scopes], groups: [...(auth.groups ?? [])] };
+    this.routePolicy = props.routes.flatMap((r): RouteRule[] => {
+      const auth = protectionOf(r);
+      return auth ? [{ method: r.method, path: r.path, scopes: [...auth.scopes], groups: [...(auth.groups ?? [])] }] : [];
     });
     const routePolicy = encodeRoutePolicy(this.routePolicy);
     requireProp(Buffer.byteLength(routePolicy) <= MAX_ROUTE_POLICY_BYTES, this, 'routes',
@@ -324,7 +324,7 @@ export class ApiIdentity extends Construct {
     const resourceServer = this.resourceServers.get(server);
     if (!resourceServer) throw new SecureApiConfigError(this, 'routes', `no resource server for scope ${scope}`);
     // Referencing the resource server orders its creation before the client's.
-    return OAuthScope.resourceServer(resourceServer, { scopeName: name, scopeDescription: name });
+    return OAuthScope.resourceServer(resourceServer, new ResourceServerScope({ scopeName: name, scopeDescription: name }));
   }
 
   private addResourceServers(routes: RouteTable): Map<string, UserPoolResourceServer> {
@@ -342,7 +342,7 @@ export class ApiIdentity extends Construct {
       servers.set(identifier, this.userPool.addResourceServer(`ResourceServer${pascal(identifier)}`, {
         identifier,
         userPoolResourceServerName: identifier,
-        scopes: [...scopes].sort(([a], [b]) => a.localeCompare(b)).map(([scopeName, usedBy]) => ({
+        scopes: [...scopes].sort(([a], [b]) => a.localeCompare(b)).map(([scopeName, usedBy]) => new ResourceServerScope({
           scopeName,
           // Shown on consent/admin screens: which routes the scope opens.
           scopeDescription: truncate(`Grants ${usedBy.join(', ')}`, 256),
@@ -387,7 +387,7 @@ export class ApiIdentity extends Construct {
 
   private validateDomainPrefix(prefix: string): void {
     requireProp(!Token.isUnresolved(prefix), this, 'domainPrefix', 'must be a literal string');
-    requireProp(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(prefix), this, 'domainPrefix',
+    requireProp(prefix.length >= 1 && prefix.length <= 63 && /^[a-z0-9-]+$/.test(prefix) && !prefix.startsWith('-') && !prefix.endsWith('-'), this, 'domainPrefix',
       `"${prefix}" must be 1-63 lowercase letters, digits or hyphens, not starting or ending with a hyphen`);
     const reserved = RESERVED_DOMAIN_WORDS.find((w) => prefix.includes(w));
     requireProp(reserved === undefined, this, 'domainPrefix', `"${prefix}" contains "${reserved}", which Cognito refuses in a prefix domain`);

@@ -93,7 +93,9 @@ async function run(event: APIGatewayRequestAuthorizerEvent, target: Authorizer =
   const { result, error, output } = await captureOutput(() => target.handle(event));
   const lines = jsonLines(output);
   if (error !== undefined) {
-    expect(error).toEqual(new Error('Unauthorized')); // exactly this message makes API Gateway answer 401
+    // Exactly this message makes API Gateway answer 401.
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toBe('Unauthorized');
     return { status: 401, output, lines };
   }
   const decision = evaluatePolicy(result!.policyDocument as never, event.methodArn);
@@ -308,7 +310,7 @@ describe('authorizer failure modes', () => {
     );
     const token = await keys.sign('pool', readClaims());
     const { error, output } = await captureOutput(() => failing.handle(eventFor(route('GET', '/payments'), bearer(token))));
-    expect(error).toEqual(new Error('Authorizer failure'));
+    expect((error as Error).message).toBe('Authorizer failure');
     expect(output).toContain('Token verification failed unexpectedly');
     expectNoToken(output, token);
   });
