@@ -412,7 +412,7 @@ export class SecureRestApi extends Construct {
       contentType: 'application/json',
       description: `Request body of ${routeKey(route)}`,
       // The draft-4 document produced by Zod passes through CDK's schema mapper unchanged.
-      schema: schema as never,
+      schema,
     });
   }
 
@@ -565,7 +565,7 @@ export class SecureRestApi extends Construct {
  */
 export function jsonSchemaDraft4(schema: $ZodType, scope: Construct, prop: string): Record<string, unknown> {
   try {
-    return toJSONSchema(schema, { target: 'draft-04', io: 'input', unrepresentable: 'throw' }) as Record<string, unknown>;
+    return toJSONSchema(schema, { target: 'draft-04', io: 'input', unrepresentable: 'throw' });
   } catch (err) {
     throw new SecureApiConfigError(scope, prop, `cannot be expressed as JSON Schema: ${(err as Error).message}`);
   }
