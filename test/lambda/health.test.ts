@@ -12,6 +12,9 @@ function healthEvent(overrides: Partial<APIGatewayProxyEvent> = {}): APIGatewayP
   event.path = '/health';
   event.httpMethod = 'GET';
   event.body = null;
+  // The route declares no query parameters: the handler kit rejects any (tested below).
+  event.queryStringParameters = null;
+  event.multiValueQueryStringParameters = null;
   event.headers = { Origin: 'https://app.example.com' };
   return { ...event, ...overrides };
 }
@@ -53,6 +56,14 @@ describe('GET /health, the bundled code from cdk.out (esbuild, as deployed)', ()
     const res = await handler(healthEvent({ headers: { Origin: 'https://evil.example.net' } }));
     expect(res.headers?.['Access-Control-Allow-Origin']).toBeUndefined();
     expect(res.headers?.Vary).toBe('Origin');
+  });
+
+  test('undeclared query parameters, a body or another method are rejected with the envelope', async () => {
+    expect((await handler(healthEvent({ queryStringParameters: { debug: 'true' } }))).statusCode).toBe(400);
+    expect((await handler(healthEvent({ body: '{}' }))).statusCode).toBe(400);
+    const post = await handler(healthEvent({ httpMethod: 'POST' }));
+    expect(post.statusCode).toBe(405);
+    expect(JSON.parse(post.body)).toMatchObject({ error: { code: 'METHOD_NOT_ALLOWED' } });
   });
 
   test('reveals no version, environment or dependency detail', async () => {

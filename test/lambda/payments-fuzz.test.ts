@@ -27,7 +27,7 @@ const CODES = new Set(Object.keys(STATUS_OF));
 let dynamo: LocalDynamo;
 let table: string;
 let stdout: string[] = [];
-let writeSpy: jest.SpyInstance;
+let writeSpies: jest.SpyInstance[] = [];
 const counts: Record<string, number> = {};
 
 beforeAll(async () => {
@@ -35,13 +35,14 @@ beforeAll(async () => {
   reloadAllowedOrigins();
   dynamo = await startDynalite();
   table = await dynamo.createPaymentsTable();
-  writeSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+  // Powertools writes INFO and metrics to stdout, WARN/ERROR to stderr: capture both.
+  writeSpies = [process.stdout, process.stderr].map((stream) => jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
     stdout.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
     return true;
-  });
+  }));
 });
 afterAll(async () => {
-  writeSpy.mockRestore();
+  writeSpies.forEach((s) => s.mockRestore());
   await dynamo.stop();
   // eslint-disable-next-line no-console
   console.info(`fuzz cases per route: ${JSON.stringify(counts)}`);
