@@ -3,7 +3,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { IKey, Key } from 'aws-cdk-lib/aws-kms';
-import { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
+import { CfnPermission, Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { PAYMENTS_TABLE } from '../../lambda/shared/payments-table';
@@ -109,6 +109,13 @@ export class PaymentsData extends Construct {
       rotationLambda: this.rotationFunction,
       automaticallyAfter: Duration.days(CURSOR_KEY_ROTATION_DAYS),
     });
+    // CDK lets the Secrets Manager service invoke the rotation function for any secret: pin the
+    // permission to this secret so no other secret's rotation can drive it (confused deputy).
+    for (const child of this.rotationFunction.node.children) {
+      if (child instanceof CfnPermission && child.principal === 'secretsmanager.amazonaws.com') {
+        child.sourceArn = this.cursorSecret.secretArn;
+      }
+    }
 
     this.webhookSecret = new Secret(this, 'WebhookSecret', {
       description: 'HMAC secret the payment processor signs webhooks with',
