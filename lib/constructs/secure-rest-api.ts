@@ -545,7 +545,7 @@ export class SecureRestApi extends Construct {
     const policy = domain.securityPolicy ?? SecurityPolicy.TLS_1_2;
     requireProp(ALLOWED_SECURITY_POLICIES.includes(policy), this, 'domain.securityPolicy',
       `${policy} is not allowed: use TLS_1_2 or a regional TLS 1.3 policy`);
-    requireProp(Token.isUnresolved(domain.domainName) || /^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/i.test(domain.domainName),
+    requireProp(Token.isUnresolved(domain.domainName) || isDomainName(domain.domainName),
       this, 'domain.domainName', `"${domain.domainName}" is not a fully qualified domain name`);
     if (domain.mtls) {
       // API Gateway refuses mutual TLS on a domain with an enhanced (SecurityPolicy_*) policy.
@@ -578,6 +578,14 @@ export function queryParameters(route: Pick<RouteDefinition, 'query'>, scope: Co
   requireProp(doc.type === 'object' && typeof doc.properties === 'object', scope, `routes[${index}].query`, 'must be an object schema');
   const required = new Set(Array.isArray(doc.required) ? doc.required as string[] : []);
   return Object.keys(doc.properties as object).sort().map((name) => [name, required.has(name)]);
+}
+
+/** A fully qualified DNS name (labels of 1..63 letters, digits, hyphens; a letter TLD), no backtracking regex. */
+function isDomainName(name: string): boolean {
+  const labels = name.split('.');
+  return name.length <= 253 && labels.length >= 2
+    && labels.every((l) => /^[a-z0-9-]{1,63}$/i.test(l) && !l.startsWith('-') && !l.endsWith('-'))
+    && /^[a-z]{2,63}$/i.test(labels[labels.length - 1] ?? '');
 }
 
 /** `POST /payments/{paymentId}` -> `postPaymentsByPaymentId`. */
