@@ -56,18 +56,46 @@ const alarms = [...ofType('AWS::CloudWatch::Alarm')].map(([id, r]) => ({ id, pro
 const escapePath = (p: string): string => p.replace(/\//g, '~1');
 const sample = (p: string): string => p.replace(/\{[^}]+\}/g, '0a1b2c3d-0000-4000-8000-000000000000');
 
-/** WAF rules whose statement could match this route (regex scope-downs evaluated on a sample URI). */
+/**
+ * Whether a WAF statement can match a request to this route: And/Or/Not, method and URI byte/regex
+ * matches are evaluated on a sample request (URI with and without the stage prefix, as WAF sees
+ * them on the execute-api endpoint and on a custom domain); statements on other fields (IP, geo,
+ * body size, managed groups) apply to every route.
+ */
+function statementMatches(statement: Record<string, unknown>, method: string, uri: string): boolean {
+  const [kind, raw] = Object.entries(statement)[0] ?? ['', {}];
+  const body = raw as Record<string, unknown>;
+  switch (kind) {
+    case 'AndStatement': return (body.Statements as Record<string, unknown>[]).every((x) => statementMatches(x, method, uri));
+    case 'OrStatement': return (body.Statements as Record<string, unknown>[]).some((x) => statementMatches(x, method, uri));
+    case 'NotStatement': return !statementMatches(body.Statement as Record<string, unknown>, method, uri);
+    case 'RateBasedStatement': return body.ScopeDownStatement ? statementMatches(body.ScopeDownStatement as Record<string, unknown>, method, uri) : true;
+    case 'ByteMatchStatement':
+    case 'RegexMatchStatement': {
+      const field = Object.keys((body.FieldToMatch ?? {}) as object)[0];
+      const value = field === 'Method' ? method.toLowerCase() : field === 'UriPath' ? uri.toLowerCase() : undefined;
+      if (value === undefined) return true;
+      if (kind === 'RegexMatchStatement') {
+        // eslint-disable-next-line security/detect-non-literal-regexp -- the pattern comes from our own template
+        return new RegExp(String(body.RegexString)).test(value);
+      }
+      const search = String(body.SearchString).toLowerCase();
+      switch (body.PositionalConstraint) {
+        case 'EXACTLY': return value === search;
+        case 'STARTS_WITH': return value.startsWith(search);
+        case 'ENDS_WITH': return value.endsWith(search);
+        default: return value.includes(search);
+      }
+    }
+    default: return true;
+  }
+}
+
+/** WAF rules that apply to this route. */
 function wafRulesFor(route: RouteDefinition): string[] {
   const stageName = String((ofType('AWS::ApiGateway::Stage')[0]?.[1].Properties?.StageName) ?? '');
-  const uris = [sample(route.path), `/${stageName}${sample(route.path)}`].map((u) => u.toLowerCase());
-  return wafRules.filter((rule) => {
-    const regexes = [...JSON.stringify(rule.Statement).matchAll(/"RegexString":"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1] ?? ''}"`) as string);
-    const methodsInRule = [...JSON.stringify(rule.Statement).matchAll(/"SearchString":"([A-Z]+)"/g)].map((m) => m[1]);
-    if (regexes.length === 0) return true;
-    // eslint-disable-next-line security/detect-non-literal-regexp -- patterns come from our own template
-    const pathMatches = regexes.some((re) => uris.some((u) => new RegExp(re).test(u)));
-    return pathMatches && (methodsInRule.length === 0 || methodsInRule.includes(route.method));
-  }).map((r) => r.Name);
+  const uris = [sample(route.path), `/${stageName}${sample(route.path)}`];
+  return wafRules.filter((rule) => uris.some((u) => statementMatches(rule.Statement as Record<string, unknown>, route.method, u))).map((r) => r.Name);
 }
 
 function fnLogicalIdOf(method: Record<string, unknown>): string | undefined {
@@ -97,7 +125,7 @@ for (const route of stack.api.routes) {
     ? `**public**: ${route.auth.reason}`
     : `${String(p.AuthorizationType)} authorizer; scopes ${protection?.scopes.join(' + ') ?? ''}${protection?.groups ? `; group ${protection.groups.join(' or ')}` : ''}`;
   if (!isPublicRoute(route) && (p.AuthorizationType !== 'CUSTOM' || !p.AuthorizerId)) problems.push(`${key}: protected route without authorizer`);
-  const setting = stageSettings.find((s) => s.HttpMethod === route.method && s.ResourcePath === escapePath(route.path));
+  const setting = stageSettings.find((s) => s.HttpMethod === route.method && s.ResourcePath === `/${escapePath(route.path)}`);
   const stageThrottle = setting ? `${setting.ThrottlingRateLimit ?? '-'}/${setting.ThrottlingBurstLimit ?? '-'}` : 'stage default';
   const planThrottles = plans.map((plan) => {
     const throttle = ((plan.ApiStages ?? []) as { Throttle?: Record<string, { RateLimit: number; BurstLimit: number }> }[])

@@ -104,6 +104,7 @@ export class PaymentsData extends Construct {
       entry: path.join(__dirname, '..', '..', 'lambda', 'rotation', 'random-key.ts'),
       serviceName: props.serviceName ?? 'payments-secrets',
       description: 'Rotates the cursor-signing key',
+      invokedSynchronouslyBy: 'Secrets Manager (one call per rotation step; a failed step fails the rotation, which alarms)',
     });
     this.cursorSecret.addRotationSchedule('Rotation', {
       rotationLambda: this.rotationFunction,

@@ -1,5 +1,5 @@
 import { App } from 'aws-cdk-lib';
-import { FinancialApiStackProps } from './financial-api-stack';
+import { DeploymentProfile, FinancialApiStackProps } from './financial-api-stack';
 
 const PREFIX = 'financialApi:';
 
@@ -11,10 +11,15 @@ export function appSettings(app: App): Omit<FinancialApiStackProps, 'env'> {
   const alarmEmail = stringContext(app, 'alarmEmail');
   const authDomainPrefix = stringContext(app, 'authDomainPrefix');
   const callbackUrls = listContext(app, 'callbackUrls');
+  const profile = stringContext(app, 'profile') ?? 'standard';
+  if (profile !== 'standard' && profile !== 'regulated') {
+    throw new Error(`context ${PREFIX}profile must be "standard" or "regulated", got "${profile}"`);
+  }
   if (domainName && !certificateArn) {
     throw new Error(`context ${PREFIX}domainName is set but ${PREFIX}certificateArn is empty: a custom domain needs its ACM certificate`);
   }
   return {
+    profile: profile as DeploymentProfile,
     allowedOrigins: Array.isArray(origins)
       ? origins.map(String)
       : typeof origins === 'string' && origins.length > 0 ? origins.split(',').map((o) => o.trim()) : [],

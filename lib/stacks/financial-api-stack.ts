@@ -5,6 +5,8 @@ import { Construct } from 'constructs';
 import { ApiFirewallOptions } from '../constructs/api-firewall';
 import { ApiIdentity } from '../constructs/api-identity';
 import { PaymentsData } from '../constructs/payments-data';
+import { PrivateNetwork } from '../constructs/private-network';
+import { SecureFunctionOptions } from '../constructs/secure-function';
 import { SecureRestApi, SecureDomainOptions } from '../constructs/secure-rest-api';
 import { UsagePlanTiersOptions } from '../constructs/usage-plan-tiers';
 import { RouteTable } from '../routes';
@@ -14,8 +16,23 @@ import { PAYMENT_SCOPES, PAYMENTS_ROUTES, paymentsOpenApi } from './payments-rou
 /** Powertools service name of the example app's authorizer (the `service` dimension of its metrics). */
 const AUTHORIZER_SERVICE_NAME = 'api-authorizer';
 
+/**
+ * Deployment profile of the example app.
+ * - `standard`: functions outside a VPC, concurrency capped by throttles (rule-pack findings
+ *   acknowledged with reasons).
+ * - `regulated`: what PCI DSS / NIST 800-53 ask for beyond that, at a cost: handlers and the rotation
+ *   function in an isolated VPC with flow logs and service endpoints (no NAT, no internet route) and
+ *   reserved concurrency on every function.
+ */
+export type DeploymentProfile = 'standard' | 'regulated';
+
+/** Reserved concurrency per function in the regulated profile (sum stays far below the default 1,000 quota). */
+export const REGULATED_CONCURRENCY = { handler: 20, authorizer: 50, rotation: 2 } as const;
+
 /** Settings of the example app, read from `cdk.json` context by `bin/app.ts`. */
 export interface FinancialApiStackProps extends StackProps {
+  /** @default 'standard' */
+  readonly profile?: DeploymentProfile;
   /** Browser origins allowed by CORS. */
   readonly allowedOrigins: readonly string[];
   /** @default 'v1' */
@@ -49,6 +66,8 @@ export class FinancialApiStack extends Stack {
   public readonly identity: ApiIdentity;
   /** Payments table, its KMS key and the secrets the handlers use (issue #4). */
   public readonly data: PaymentsData;
+  /** The isolated VPC of the regulated profile. */
+  public readonly network?: PrivateNetwork;
 
   constructor(scope: Construct, id: string, props: FinancialApiStackProps) {
     super(scope, id, props);
@@ -59,8 +78,17 @@ export class FinancialApiStack extends Stack {
       }
       : undefined;
 
+    const regulated = (props.profile ?? 'standard') === 'regulated';
+    this.network = regulated ? new PrivateNetwork(this, 'Network') : undefined;
+    const inVpc = (reservedConcurrentExecutions: number): SecureFunctionOptions =>
+      (this.network ? { vpc: this.network.vpc, reservedConcurrentExecutions } : {});
+
     // Identity (issue #3): scopes, groups and the authorizer's policy derive from the same route table.
     this.identity = new ApiIdentity(this, 'Identity', {
+      authorizerFunction: regulated ? {
+        reservedConcurrentExecutions: REGULATED_CONCURRENCY.authorizer,
+        vpcExemptionReason: 'The authorizer downloads the user pool\'s JWKS from Cognito\'s public endpoint. A user pool with a domain (needed for the OAuth endpoints) cannot be reached through a Cognito VPC endpoint, so inside a VPC it would need a NAT route to the internet, a wider path than none. It reads no data store and holds no secret.',
+      } : undefined,
       routes: props.routes ?? PAYMENTS_ROUTES,
       // Named here because the alarms read the authorizer's metrics by this `service` dimension.
       serviceName: AUTHORIZER_SERVICE_NAME,
@@ -81,6 +109,7 @@ export class FinancialApiStack extends Stack {
       domain,
       serviceName: 'payments-api',
       handlersDir: path.join(__dirname, '..', '..', 'lambda', 'handlers'),
+      functionDefaults: inVpc(REGULATED_CONCURRENCY.handler),
       firewall: props.firewall,
       usagePlans: props.usagePlans,
       // Monitoring (issue #6): alarm e-mail from context `financialApi:alarmEmail`.
@@ -88,7 +117,7 @@ export class FinancialApiStack extends Stack {
     });
 
     // Issue #4: table + secrets, each handler granted only what it uses; OpenAPI written at synth.
-    this.data = new PaymentsData(this, 'PaymentsData');
+    this.data = new PaymentsData(this, 'PaymentsData', { rotationFunction: inVpc(REGULATED_CONCURRENCY.rotation) });
     this.data.connect(this.api);
 
     // Monitoring (issue #6): resources beyond the API's own handlers (those SecureRestApi monitors itself).
