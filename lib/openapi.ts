@@ -95,7 +95,7 @@ export function openApiSchema(schema: $ZodType): Record<string, unknown> {
 
 function errorCodesOf(route: RouteDefinition): number[] {
   const codes = new Set<number>([400, 405, 429, 500]);
-  if (!isPublicRoute(route)) { codes.add(401); codes.add(403); }
+  if (!isPublicRoute(route) || route.apiKeyRequired === true) { codes.add(401); codes.add(403); }
   if (route.body) { codes.add(413); codes.add(415); }
   if (route.path.includes('{')) codes.add(404);
   if (route.requiredHeaders?.some((h) => h.toLowerCase() === 'idempotency-key')) { codes.add(409); codes.add(422); }
@@ -126,6 +126,12 @@ export function openApiDocument(routes: RouteTable, options: OpenApiOptions): Re
       },
     },
   };
+  if (routes.some((r) => r.apiKeyRequired === true)) {
+    securitySchemes.apiKey = {
+      type: 'apiKey', in: 'header', name: 'x-api-key',
+      description: 'Usage-plan key of the calling application: metering and throttling only, never authorization (the OAuth token is still required).',
+    };
+  }
   for (const [key, signed] of Object.entries(options.signedRoutes ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
     securitySchemes[`signature${operationNameOfKey(key)}`] = { type: 'apiKey', in: 'header', name: signed.header, description: signed.description };
   }
@@ -181,7 +187,10 @@ export function openApiDocument(routes: RouteTable, options: OpenApiOptions): Re
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(requestBody ? { requestBody } : {}),
       responses,
-      security: protection ? [{ oauth2: [...protection.scopes] }] : signed ? [{ [`signature${operationNameOfKey(key)}`]: [] }] : [],
+      // Requirements in one object are ANDed: a keyed route needs the token and the key.
+      security: protection
+        ? [{ oauth2: [...protection.scopes], ...(route.apiKeyRequired === true ? { apiKey: [] } : {}) }]
+        : signed ? [{ [`signature${operationNameOfKey(key)}`]: [] }] : [],
       'x-sensitivity': sensitivityOf(route),
       ...(protection?.groups ? { 'x-required-groups': [...protection.groups] } : {}),
       ...(isPublicRoute(route) ? { 'x-public-reason': route.auth.reason } : {}),

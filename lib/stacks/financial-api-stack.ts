@@ -111,7 +111,10 @@ export class FinancialApiStack extends Stack {
       handlersDir: path.join(__dirname, '..', '..', 'lambda', 'handlers'),
       functionDefaults: inVpc(REGULATED_CONCURRENCY.handler),
       firewall: props.firewall,
-      usagePlans: props.usagePlans,
+      // One key per client application, each in its tier: metering and throttling, never authorization.
+      usagePlans: props.usagePlans ?? {
+        apiKeys: [{ id: 'WebAppKey', tier: 'standard' }, { id: 'PartnerKey', tier: 'partner' }],
+      },
       // Monitoring (issue #6): alarm e-mail from context `financialApi:alarmEmail`.
       alarms: { alarmEmail: props.alarmEmail },
     });

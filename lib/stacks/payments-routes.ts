@@ -33,6 +33,8 @@ export const PAYMENTS_ROUTES: RouteTable = [
     sensitivity: 'high',
     body: CreatePaymentBody,
     requiredHeaders: ['Idempotency-Key'],
+    // Metered per client application (usage-plan tier); the key is never an authorization.
+    apiKeyRequired: true,
     summary: 'Create a payment (idempotent per Idempotency-Key)',
   },
   {
@@ -41,6 +43,7 @@ export const PAYMENTS_ROUTES: RouteTable = [
     handler: 'list-payments',
     auth: { scopes: [PAYMENT_SCOPES.read] },
     query: ListPaymentsQuery,
+    apiKeyRequired: true,
     summary: "List the caller's payments, newest first",
   },
   {
@@ -49,6 +52,7 @@ export const PAYMENTS_ROUTES: RouteTable = [
     handler: 'get-payment',
     auth: { scopes: [PAYMENT_SCOPES.read] },
     params: PaymentIdParams,
+    apiKeyRequired: true,
     summary: "Read one of the caller's payments",
   },
   {

@@ -72,13 +72,15 @@ describe('one schema per route: Zod, the gateway model in the template and the O
     const protection = protectionOf(route);
     if (protection) {
       expect(method.AuthorizationType).toBe('CUSTOM');
-      expect(op.security).toEqual([{ oauth2: [...protection.scopes] }]);
+      expect(op.security).toEqual([{ oauth2: [...protection.scopes], ...(route.apiKeyRequired === true ? { apiKey: [] } : {}) }]);
       expect(Object.keys(op.responses as Json)).toEqual(expect.arrayContaining(['401', '403']));
     } else {
       expect(isPublicRoute(route)).toBe(true);
       expect(method.AuthorizationType).toBe('NONE');
     }
     expect(Object.keys(op.responses as Json)).toEqual(expect.arrayContaining(['400', '500']));
+    // API key (metering): required at the gateway exactly where the table says, and declared in OpenAPI.
+    expect(method.ApiKeyRequired === true).toBe(route.apiKeyRequired === true);
   });
 });
 
