@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
 import {
@@ -11,11 +11,10 @@ import {
 } from 'aws-jwt-verify/error';
 import type { Jwks, JwksCache } from 'aws-jwt-verify/jwk';
 import type { AuthorizerContext } from '../shared/authorizer-context';
+import type { DenialReason } from '../shared/authorizer-metrics';
+import { DecisionMetrics } from './decision-metrics';
 import {
-  AUTHORIZER_ALLOW_METRIC, AUTHORIZER_DENIAL_METRIC, DENIAL_REASON_DIMENSION, DenialReason,
-} from '../shared/authorizer-metrics';
-import {
-  AUTHORIZER_ENV, buildPolicy, decodeIdList, decodeRoutePolicy, MAX_TOKEN_BYTES, parseMethodArn, RouteRule, verdictFor,
+  AUTHORIZER_ENV, createPolicyBuilder, decodeIdList, decodeRoutePolicy, MAX_TOKEN_BYTES, parseMethodArn, RouteRule, verdictFor,
 } from './route-policy';
 
 /** What the authorizer is configured with (from the environment in Lambda, literal in tests). */
@@ -36,7 +35,7 @@ export interface AuthorizerConfig {
 export interface AuthorizerOptions {
   /** Powertools logger. */
   readonly logger: Logger;
-  /** Powertools metrics. */
+  /** Powertools metrics: one EMF document per decision, written as it is made (see {@link DecisionMetrics}). */
   readonly metrics: Metrics;
   /** JWKS cache (e.g. one whose fetcher serves a local JWKS). @default - aws-jwt-verify's HTTPS-fetching cache */
   readonly jwksCache?: JwksCache;
@@ -62,6 +61,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv): AuthorizerConfig {
   return { userPoolId, userClientIds, machineClientIds, routes: decodeRoutePolicy(env[AUTHORIZER_ENV.routePolicy]) };
 }
 
+/** Keys every log line of one request carries. */
+interface RequestKeys {
+  readonly correlationId: string;
+  readonly route: string;
+}
+
 /** A denial that answers 401 (API Gateway maps the exact message `Unauthorized` to 401). */
 class Unauthenticated extends Error {
   constructor(readonly reason: DenialReason) {
@@ -79,7 +84,9 @@ const MAX_LIFETIME_SECONDS = 24 * 3600;
  * invocation of the container (it caches the JWKS and the parsed public keys).
  */
 export function createAuthorizer(config: AuthorizerConfig, options: AuthorizerOptions): Authorizer {
-  const { logger, metrics } = options;
+  const { logger } = options;
+  const decisions = new DecisionMetrics(options.metrics);
+  const policyFor = createPolicyBuilder(config.routes);
   const clientIds = [...config.userClientIds, ...config.machineClientIds];
   const machineClients = new Set(config.machineClientIds);
   const maxTokenBytes = config.maxTokenBytes ?? MAX_TOKEN_BYTES;
@@ -92,23 +99,29 @@ export function createAuthorizer(config: AuthorizerConfig, options: AuthorizerOp
   if (options.jwks) verifier.cacheJwks(options.jwks);
   const routesByKey = new Map(config.routes.map((r) => [`${r.method} ${r.path}`, r]));
 
-  function deny(reason: DenialReason, details: Record<string, string | undefined> = {}): void {
+  function deny(request: RequestKeys, reason: DenialReason, details: Record<string, string | undefined> = {}): void {
     // Reason and identifiers only: never the token, never a verifier message (it echoes claims).
-    logger.warn('Authorization denied', { reason, ...details });
-    const metric = metrics.singleMetric();
-    metric.addDimension(DENIAL_REASON_DIMENSION, reason);
-    metric.addMetric(AUTHORIZER_DENIAL_METRIC, MetricUnit.Count, 1);
+    logger.warn('Authorization denied', { ...request, reason, ...details });
+    decisions.deny(reason);
   }
 
-  async function verify(token: string): Promise<Record<string, unknown>> {
+  async function verify(request: RequestKeys, token: string): Promise<Record<string, unknown>> {
     try {
-      return await verifier.verify(token);
+      try {
+        // The JWKS is cached after init's hydrate(): the synchronous check skips the async
+        // verifier's JWKS lookup. A key not (yet) cached goes the async way, which downloads the
+        // JWKS (rate-limited by aws-jwt-verify's penalty box) exactly as before.
+        return verifier.verifySync(token);
+      } catch (err) {
+        if (!(err instanceof JwksNotAvailableInCacheError || err instanceof KidNotFoundInJwksError)) throw err;
+        return await verifier.verify(token);
+      }
     } catch (err) {
       const reason = reasonFor(err);
       if (reason === undefined) {
         // JWKS download failed or an unexpected bug: our fault, not the caller's. Fail closed
         // with a 500 (API Gateway AUTHORIZER_FAILURE) instead of telling the caller the token is bad.
-        logger.error('Token verification failed unexpectedly', { errorName: errorName(err) });
+        logger.error('Token verification failed unexpectedly', { ...request, errorName: errorName(err) });
         throw new Error('Authorizer failure', { cause: err });
       }
       throw new Unauthenticated(reason);
@@ -117,16 +130,18 @@ export function createAuthorizer(config: AuthorizerConfig, options: AuthorizerOp
 
   async function handle(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
     const route = `${event.httpMethod} ${event.resource}`;
-    logger.appendKeys({ correlationId: event.requestContext.requestId, route });
+    // The request's keys go with each log call instead of `appendKeys`/`resetKeys` on the shared
+    // logger: an allowed request logs nothing, so it should not pay for rebuilding the logger's keys.
+    const request: RequestKeys = { correlationId: event.requestContext.requestId, route };
     try {
       const token = bearerToken(event, maxTokenBytes);
-      const claims = await verify(token);
+      const claims = await verify(request, token);
       const identity = identityOf(claims, machineClients);
 
       const arn = parseMethodArn(event.methodArn);
       if (arn === undefined) {
         // API Gateway always sends an execute-api ARN; anything else is a wiring bug: 500, not 401.
-        logger.error('methodArn does not have the execute-api shape');
+        logger.error('methodArn does not have the execute-api shape', { ...request });
         throw new Error('Authorizer failure');
       }
       const permitted = new Set<RouteRule>();
@@ -135,31 +150,29 @@ export function createAuthorizer(config: AuthorizerConfig, options: AuthorizerOp
       }
       // Even when this route is denied, the policy lists every route the token may call: API Gateway
       // caches it per token and applies it to the next route called with the same token.
-      const policyDocument = buildPolicy(arn.stagePrefix, config.routes, permitted);
+      const policyDocument = policyFor(arn.stagePrefix, permitted);
       const current = routesByKey.get(route);
       if (current === undefined || arn.method !== event.httpMethod) {
         // A method the route table does not know (deployment drift): deny exactly this request,
         // leave the cached policy right for the known routes.
-        deny('unknown_route', { clientId: identity.clientId });
+        deny(request, 'unknown_route', { clientId: identity.clientId });
         policyDocument.Statement.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [event.methodArn] });
       } else {
         const verdict = verdictFor(current, identity.scopeSet, identity.groupSet);
         if (verdict === 'allow') {
-          metrics.singleMetric().addMetric(AUTHORIZER_ALLOW_METRIC, MetricUnit.Count, 1);
+          decisions.allow();
         } else {
-          deny(verdict, { clientId: identity.clientId, principalType: identity.context.principalType });
+          deny(request, verdict, { clientId: identity.clientId, principalType: identity.context.principalType });
         }
       }
       return { principalId: identity.principalId, policyDocument, context: { ...identity.context } };
     } catch (err) {
       if (err instanceof Unauthenticated) {
-        deny(err.reason);
+        deny(request, err.reason);
         // Exactly this message makes API Gateway answer 401 (the cause carries only the reason).
         throw new Error('Unauthorized', { cause: err });
       }
       throw err;
-    } finally {
-      logger.resetKeys();
     }
   }
 

@@ -220,16 +220,57 @@ export interface PolicyDocument {
  * request whose `refundId` is literally `refunds`; such a request gets 403.
  */
 export function buildPolicy(stagePrefix: string, rules: readonly RouteRule[], permitted: ReadonlySet<RouteRule>): PolicyDocument {
+  return policyOf(stagePrefix, decide(rules, permitted));
+}
+
+/** Which routes a permitted set allows and which it must deny explicitly (ARN suffixes after the stage prefix). */
+interface PolicyShape {
+  readonly allow: readonly string[];
+  readonly deny: readonly string[];
+}
+
+function decide(rules: readonly RouteRule[], permitted: ReadonlySet<RouteRule>): PolicyShape {
   const allowed = rules.filter((r) => permitted.has(r));
-  if (allowed.length === 0) {
+  const denied = allowed.length === 0
+    ? []
+    : rules.filter((r) => !permitted.has(r) && allowed.some((p) => patternCanMatchRoute(p, r, rules)));
+  return { allow: allowed.map((r) => routeArn('', r)), deny: denied.map((r) => routeArn('', r)) };
+}
+
+function policyOf(stagePrefix: string, shape: PolicyShape): PolicyDocument {
+  if (shape.allow.length === 0) {
     return { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [`${stagePrefix}/*`] }] };
   }
-  const denied = rules.filter((r) => !permitted.has(r) && allowed.some((p) => patternCanMatchRoute(p, r, rules)));
   const statements: PolicyStatement[] = [
-    { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: allowed.map((r) => routeArn(stagePrefix, r)) },
+    { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: shape.allow.map((suffix) => `${stagePrefix}${suffix}`) },
   ];
-  if (denied.length > 0) {
-    statements.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: denied.map((r) => routeArn(stagePrefix, r)) });
+  if (shape.deny.length > 0) {
+    statements.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: shape.deny.map((suffix) => `${stagePrefix}${suffix}`) });
   }
   return { Version: '2012-10-17', Statement: statements };
+}
+
+/** Distinct permitted-route sets remembered by {@link createPolicyBuilder} before it starts over. */
+const MAX_REMEMBERED_POLICIES = 256;
+
+/**
+ * {@link buildPolicy} for one route table, remembering the allow/deny decision per set of permitted
+ * routes: the overlap analysis (`patternCanMatchRoute`) depends only on the table and that set, and a
+ * pool issues few distinct scope/group combinations, so a warm container computes each once instead
+ * of on every request. Every call still returns a new document (the caller may append to it).
+ */
+export function createPolicyBuilder(rules: readonly RouteRule[]): (stagePrefix: string, permitted: ReadonlySet<RouteRule>) => PolicyDocument {
+  const shapes = new Map<string, PolicyShape>();
+  return (stagePrefix, permitted) => {
+    let key = '';
+    for (const rule of rules) key += permitted.has(rule) ? '1' : '0';
+    let shape = shapes.get(key);
+    if (shape === undefined) {
+      // Bounded even for a pool that mints many combinations: forgetting only costs a recomputation.
+      if (shapes.size >= MAX_REMEMBERED_POLICIES) shapes.clear();
+      shape = decide(rules, permitted);
+      shapes.set(key, shape);
+    }
+    return policyOf(stagePrefix, shape);
+  };
 }

@@ -356,6 +356,41 @@ describe('authorizer accepts valid tokens only for their routes', () => {
     expectNoToken(outcome.output, token);
   });
 
+  test('one metric document per decision; a denial\'s reason dimension never reaches the next decision', async () => {
+    const token = await keys.sign('pool', readClaims());
+    const denied = await run(eventFor(route('GET', '/payments'), 'Bearer not-a-jwt'));
+    const allowed = await run(eventFor(route('GET', '/payments'), bearer(token)));
+    const deniedAgain = await run(eventFor(route('POST', '/payments'), bearer(token)));
+    const emfOf = (o: Outcome): Record<string, unknown>[] => o.lines.filter((l) => '_aws' in l);
+    const dimensionsOf = (l: Record<string, unknown>): unknown => (l._aws as { CloudWatchMetrics: { Dimensions: unknown }[] }).CloudWatchMetrics[0]?.Dimensions;
+    expect(emfOf(denied)).toHaveLength(1);
+    expect(emfOf(allowed)).toHaveLength(1);
+    const allow = emfOf(allowed)[0]!;
+    expect(allow).toMatchObject({ [AUTHORIZER_ALLOW_METRIC]: 1, service: 'authorizer-test' });
+    expect(allow).not.toHaveProperty('reason');
+    expect(dimensionsOf(allow)).toEqual([['service']]);
+    expect((allow._aws as { CloudWatchMetrics: { Namespace: string }[] }).CloudWatchMetrics[0]?.Namespace).toBe('SecureRestApiTest');
+    expect(emfOf(deniedAgain)).toEqual([expect.objectContaining({ [AUTHORIZER_DENIAL_METRIC]: 1, reason: 'missing_scope' })]);
+    expect(dimensionsOf(emfOf(deniedAgain)[0]!)).toEqual([['service', 'reason']]);
+    // Each document carries the time of its own decision, not the time it was first serialized.
+    const stamp = (l: Record<string, unknown>): number => (l._aws as { Timestamp: number }).Timestamp;
+    expect(Math.abs(stamp(allow) - Date.now())).toBeLessThan(60_000);
+    expect(stamp(emfOf(deniedAgain)[0]!)).toBeGreaterThanOrEqual(stamp(allow));
+  });
+
+  test('POWERTOOLS_METRICS_DISABLED silences the decision metrics, not the decision', async () => {
+    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+    let silent: Authorizer;
+    try {
+      silent = newAuthorizer();
+    } finally {
+      delete process.env.POWERTOOLS_METRICS_DISABLED;
+    }
+    const outcome = await run(eventFor(route('GET', '/payments'), bearer(await keys.sign('pool', readClaims()))), silent);
+    expect(outcome.status).toBe(200);
+    expect(outcome.lines.filter((l) => '_aws' in l)).toHaveLength(0);
+  });
+
   test('machine token: Allow on service routes, principalType machine, principalId = client id', async () => {
     const token = await keys.sign('pool', machineAccessClaims({ scopes: ['payments/read'] }));
     const outcome = await run(eventFor(route('GET', '/payments'), bearer(token)));
