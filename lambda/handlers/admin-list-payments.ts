@@ -1,7 +1,7 @@
 import { ListPaymentsQuery } from '../schemas/payments';
 import { apiHandler, type ProxyHandler } from '../shared/handler';
 import { signedPage } from '../shared/pagination';
-import { lazyDeps, paymentsDeps, type PaymentsDeps } from '../shared/payments-deps';
+import { containerPaymentsDeps, type PaymentsDeps } from '../shared/payments-deps';
 
 /** Group whose members may list every payment. */
 export const ADMIN_GROUP = 'admins';
@@ -10,7 +10,7 @@ export const ADMIN_GROUP = 'admins';
  * `GET /admin/payments` (scope payments/admin, group admins): every owner's payments. The
  * authorizer enforces scope and group; the handler checks the group again (defence in depth).
  */
-export function createHandler(deps: () => PaymentsDeps = lazyDeps(() => paymentsDeps())): ProxyHandler {
+export function createHandler(deps: () => PaymentsDeps = containerPaymentsDeps('cursor')): ProxyHandler {
   return apiHandler({ methods: ['GET'], authenticated: true, groups: [ADMIN_GROUP], query: ListPaymentsQuery }, async (req) => {
     const d = deps();
     const page = await signedPage(d, 'all', req.query, (limit, startKey) => d.store.listAll(limit, startKey));

@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { CreatePaymentBody, IdempotencyKey } from '../schemas/payments';
 import { ApiError } from '../shared/errors';
 import { apiHandler, type ProxyHandler } from '../shared/handler';
-import { lazyDeps, paymentsDeps, type PaymentsDeps } from '../shared/payments-deps';
+import { containerDeps, storeDeps, type StoreDeps } from '../shared/payments-store-deps';
 import { metrics } from '../shared/powertools';
 
 /** Furthest ahead a payment may be scheduled. */
@@ -27,7 +27,7 @@ function checkExecutionDate(date: string | undefined, now: Date): void {
  * `Idempotency-Key`: a retry with the same key and body returns the same payment (201,
  * `Idempotent-Replayed: true`); the same key with another body is a 409.
  */
-export function createHandler(deps: () => PaymentsDeps = lazyDeps(() => paymentsDeps())): ProxyHandler {
+export function createHandler(deps: () => StoreDeps = containerDeps(() => storeDeps())): ProxyHandler {
   return apiHandler({
     methods: ['POST'],
     authenticated: true,

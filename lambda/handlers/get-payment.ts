@@ -1,13 +1,13 @@
 import { PaymentIdParams } from '../schemas/payments';
 import { ApiError } from '../shared/errors';
 import { apiHandler, type ProxyHandler } from '../shared/handler';
-import { lazyDeps, paymentsDeps, type PaymentsDeps } from '../shared/payments-deps';
+import { containerDeps, storeDeps, type StoreDeps } from '../shared/payments-store-deps';
 
 /**
  * `GET /payments/{paymentId}` (scope payments/read): the caller's own payment. Object-level
  * authorization: another owner's payment is a 404, exactly like a missing one, so ids cannot be probed.
  */
-export function createHandler(deps: () => PaymentsDeps = lazyDeps(() => paymentsDeps())): ProxyHandler {
+export function createHandler(deps: () => StoreDeps = containerDeps(() => storeDeps())): ProxyHandler {
   return apiHandler({ methods: ['GET'], authenticated: true, params: PaymentIdParams }, async (req) => {
     const payment = await deps().store.getOwned(req.params.paymentId.toLowerCase(), req.principal.id);
     if (!payment) throw new ApiError('NOT_FOUND');

@@ -1,13 +1,13 @@
 import { ListPaymentsQuery } from '../schemas/payments';
 import { apiHandler, type ProxyHandler } from '../shared/handler';
 import { signedPage } from '../shared/pagination';
-import { lazyDeps, paymentsDeps, type PaymentsDeps } from '../shared/payments-deps';
+import { containerPaymentsDeps, type PaymentsDeps } from '../shared/payments-deps';
 
 /**
  * `GET /payments` (scope payments/read): the caller's payments, newest first, `limit` <= 100, with
  * an HMAC-signed cursor bound to the caller (another caller's or a modified cursor is a 400).
  */
-export function createHandler(deps: () => PaymentsDeps = lazyDeps(() => paymentsDeps())): ProxyHandler {
+export function createHandler(deps: () => PaymentsDeps = containerPaymentsDeps('cursor')): ProxyHandler {
   return apiHandler({ methods: ['GET'], authenticated: true, query: ListPaymentsQuery }, async (req) => {
     const d = deps();
     const owner = req.principal.id;

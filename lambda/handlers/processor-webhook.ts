@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { PROCESSOR_SIGNATURE_HEADER, ProcessorWebhookBody } from '../schemas/payments';
 import { apiHandler, type ProxyHandler } from '../shared/handler';
 import { header } from '../shared/http';
-import { lazyDeps, paymentsDeps, type PaymentsDeps } from '../shared/payments-deps';
+import { containerPaymentsDeps, type PaymentsDeps } from '../shared/payments-deps';
 import { metrics } from '../shared/powertools';
 import { verifyWebhook } from '../shared/webhook-signature';
 
@@ -11,7 +11,7 @@ import { verifyWebhook } from '../shared/webhook-signature';
  * over the raw body and a timestamp, verified before the body is parsed). Moves a pending payment
  * to settled/failed once; a replayed event is acknowledged without a second write.
  */
-export function createHandler(deps: () => PaymentsDeps = lazyDeps(() => paymentsDeps())): ProxyHandler {
+export function createHandler(deps: () => PaymentsDeps = containerPaymentsDeps('webhook')): ProxyHandler {
   return apiHandler({
     methods: ['POST'],
     authenticated: false,

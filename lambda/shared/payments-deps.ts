@@ -1,54 +1,67 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PaymentsStore, type DynamoSender } from './payments-store';
 import { PAYMENTS_TABLE } from './payments-table';
 import { SecretCache, type SecretValueReader } from './secrets';
+import { containerDeps, requireEnv, storeDeps, type StoreDeps, type StoreDepsOptions } from './payments-store-deps';
 
-/** What the payments handlers depend on; tests pass a dynalite client and an in-memory secret reader. */
-export interface PaymentsDeps {
-  readonly store: PaymentsStore;
+export { containerDeps, storeDeps, type StoreDeps, type StoreDepsOptions } from './payments-store-deps';
+
+/**
+ * What the payments handlers that sign or verify with a secret depend on (listings: cursor key;
+ * webhook: processor key). Tests pass a dynalite client and an in-memory secret reader. Handlers that
+ * only touch the table take {@link StoreDeps} from `payments-store-deps.ts` instead.
+ */
+export interface PaymentsDeps extends StoreDeps {
   readonly secrets: SecretCache;
   /** ARN of the cursor-signing secret. */
   readonly cursorSecretId: string;
   /** ARN of the processor-webhook secret. */
   readonly webhookSecretId: string;
-  /** Clock. */
-  readonly now: () => Date;
 }
 
 /** Overrides for {@link paymentsDeps}. */
-export interface PaymentsDepsOptions {
-  readonly dynamo?: DynamoSender;
+export interface PaymentsDepsOptions extends StoreDepsOptions {
+  /** @default - a SecretsManagerClient for the function's region */
   readonly secretsClient?: SecretValueReader;
-  readonly tableName?: string;
+  /** @default - the `CURSOR_SECRET_ARN` variable */
   readonly cursorSecretId?: string;
+  /** @default - the `WEBHOOK_SECRET_ARN` variable */
   readonly webhookSecretId?: string;
-  readonly now?: () => Date;
 }
+
+/** Which secret a handler reads, by the variable that names it. */
+export type PaymentsSecret = 'cursor' | 'webhook';
+
+const SECRET_ENV: Readonly<Record<PaymentsSecret, string>> = {
+  cursor: PAYMENTS_TABLE.cursorSecretEnv,
+  webhook: PAYMENTS_TABLE.webhookSecretEnv,
+};
 
 /**
  * Builds the dependencies from the environment `lib/` sets, with optional overrides. A missing
- * variable is only an error for the handler that needs it (at its first use), so each function is
- * given only the names of the resources it may touch.
+ * secret variable is only an error for the handler that needs it (at its first use), so each
+ * function is given only the names of the resources it may touch.
  */
 export function paymentsDeps(options: PaymentsDepsOptions = {}): PaymentsDeps {
-  const now = options.now ?? (() => new Date());
+  const { store, now } = storeDeps(options);
+  const secrets = new SecretCache({ client: options.secretsClient, now: () => now().getTime() });
   return {
-    store: new PaymentsStore(options.dynamo ?? new DynamoDBClient({}), options.tableName ?? requireEnv(PAYMENTS_TABLE.tableNameEnv)),
-    secrets: new SecretCache({ client: options.secretsClient, now: () => now().getTime() }),
-    get cursorSecretId() { return options.cursorSecretId ?? requireEnv(PAYMENTS_TABLE.cursorSecretEnv); },
-    get webhookSecretId() { return options.webhookSecretId ?? requireEnv(PAYMENTS_TABLE.webhookSecretEnv); },
+    store,
     now,
+    secrets,
+    get cursorSecretId() { return options.cursorSecretId ?? requireEnv(SECRET_ENV.cursor); },
+    get webhookSecretId() { return options.webhookSecretId ?? requireEnv(SECRET_ENV.webhook); },
   };
 }
 
-function requireEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is not set`);
-  return value;
-}
-
-/** Memoises the default dependencies per container: clients and the secret cache outlive invocations. */
-export function lazyDeps(make: () => PaymentsDeps): () => PaymentsDeps {
-  let deps: PaymentsDeps | undefined;
-  return () => (deps ??= make());
+/**
+ * {@link paymentsDeps} for the container, created during init (see `containerDeps`), with the
+ * handler's secret read ahead in the background: the first request finds it cached (or, if the
+ * prefetch failed, reads it itself).
+ */
+export function containerPaymentsDeps(secret: PaymentsSecret): () => PaymentsDeps {
+  return containerDeps(() => {
+    const deps = paymentsDeps();
+    const secretId = process.env[SECRET_ENV[secret]];
+    if (secretId) deps.secrets.prefetch(secretId);
+    return deps;
+  });
 }

@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { logger } from './powertools';
 
 /** The one call the cache makes; a test passes an in-memory implementation. */
 export interface SecretValueReader {
@@ -41,12 +42,13 @@ interface Entry {
  */
 export class SecretCache {
   private readonly entries = new Map<string, Entry>();
-  private client: SecretValueReader | undefined;
+  private readonly client: SecretValueReader;
   private readonly ttlMs: number;
   private readonly now: () => number;
 
   constructor(options: SecretCacheOptions = {}) {
-    this.client = options.client;
+    // Created with the cache (at module scope in the handlers: the init phase), not on the first read.
+    this.client = options.client ?? new SecretsManagerClient({});
     this.ttlMs = options.ttlMs ?? DEFAULT_SECRET_TTL_MS;
     this.now = options.now ?? Date.now;
   }
@@ -61,6 +63,17 @@ export class SecretCache {
     return value;
   }
 
+  /**
+   * Starts reading a secret now (during init) so the first request finds it cached. Fire and
+   * forget: a failure is logged by error name only (never a value, never the SDK's message) and the
+   * failed read is not cached, so the first request that needs the secret reads it again.
+   */
+  public prefetch(secretId: string): void {
+    this.versions(secretId).catch((err: unknown) => {
+      logger.warn('Secret prefetch failed; the first request will read it', { errorName: err instanceof Error ? err.name : typeof err });
+    });
+  }
+
   /** Every accepted value, current first (for verifying signatures). */
   public async acceptedValues(secretId: string): Promise<string[]> {
     const v = await this.versions(secretId);
@@ -68,7 +81,6 @@ export class SecretCache {
   }
 
   private async load(secretId: string): Promise<SecretVersions> {
-    this.client ??= new SecretsManagerClient({});
     const current = await this.read(secretId, 'AWSCURRENT');
     if (current === undefined) throw new Error('secret has no AWSCURRENT value');
     let previous: string | undefined;
@@ -82,7 +94,7 @@ export class SecretCache {
   }
 
   private async read(secretId: string, stage: 'AWSCURRENT' | 'AWSPREVIOUS'): Promise<string | undefined> {
-    const out = await (this.client as SecretValueReader).send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }));
+    const out = await this.client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }));
     const value = out.SecretString;
     if (value === undefined) return undefined;
     if (Buffer.byteLength(value, 'utf8') < MIN_SECRET_LENGTH) throw new Error(`secret ${stage} value is shorter than ${MIN_SECRET_LENGTH} bytes`);

@@ -1,5 +1,7 @@
 import { apiHandler } from '../../lambda/shared/handler';
 import { reloadAllowedOrigins } from '../../lambda/shared/http';
+import { containerDeps } from '../../lambda/shared/payments-store-deps';
+import { PAYMENTS_TABLE } from '../../lambda/shared/payments-table';
 import { SecretCache } from '../../lambda/shared/secrets';
 import { SECURITY_HEADERS } from '../../lambda/shared/security-headers';
 import { CreatePaymentBody } from '../../lambda/schemas/payments';
@@ -77,8 +79,54 @@ describe('SecretCache', () => {
     expect(fake.calls).toBe(6);
   });
 
+  test('prefetch (init) reads once ahead of the first use, which then finds the value cached', async () => {
+    const fake = new FakeSecrets({ s: { current: 'k'.repeat(40) } });
+    const cache = new SecretCache({ client: fake });
+    cache.prefetch('s');
+    expect(fake.calls).toBe(1); // the read started synchronously, during init
+    expect((await cache.versions('s')).current).toBe('k'.repeat(40));
+    await cache.acceptedValues('s');
+    expect(fake.calls).toBe(2); // AWSCURRENT + AWSPREVIOUS, once
+  });
+
+  test('a failed prefetch is logged by error name only, never cached: the first use reads again', async () => {
+    const value = 'leaky-short-secret';
+    const fake = new FakeSecrets({ s: { current: value } });
+    const cache = new SecretCache({ client: fake });
+    cache.prefetch('s');
+    await new Promise((resolve) => setImmediate(resolve));
+    const logged = out.join('');
+    expect(logged).toContain('Secret prefetch failed');
+    expect(logged).toContain('"errorName":"Error"');
+    expect(logged).not.toContain(value);
+    expect(logged).not.toContain('shorter'); // the error message is not logged either
+    fake.values.s = { current: 'k'.repeat(40) };
+    expect((await cache.versions('s')).current).toBe('k'.repeat(40));
+  });
+
   test('rejects a secret value too short to be an HMAC key', async () => {
     const cache = new SecretCache({ client: new FakeSecrets({ s: { current: 'short' } }) });
     await expect(cache.versions('s')).rejects.toThrow(/shorter/);
+  });
+});
+
+describe('containerDeps', () => {
+  afterEach(() => { delete process.env[PAYMENTS_TABLE.tableNameEnv]; });
+
+  test('with the table variable set (Lambda), the dependencies are created at once (init) and reused', () => {
+    process.env[PAYMENTS_TABLE.tableNameEnv] = 'payments-table';
+    const make = jest.fn(() => ({ id: Symbol('deps') }));
+    const deps = containerDeps(make);
+    expect(make).toHaveBeenCalledTimes(1);
+    expect(deps()).toBe(deps());
+    expect(make).toHaveBeenCalledTimes(1);
+  });
+
+  test('without it (tests, tooling), nothing is created until the first use', () => {
+    const make = jest.fn(() => ({ id: Symbol('deps') }));
+    const deps = containerDeps(make);
+    expect(make).not.toHaveBeenCalled();
+    expect(deps()).toBe(deps());
+    expect(make).toHaveBeenCalledTimes(1);
   });
 });
