@@ -90,7 +90,6 @@ const CURSOR_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bundle-
 const WEBHOOK_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bundle-webhook-AbCdEf';
 const WEBHOOK_SECRET = 'bundle-webhook-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 
-type AnyHandler = (event: unknown) => Promise<unknown>;
 
 describe('payments functions and the authorizer, the bundled code from cdk.out in fresh Node.js processes against local servers', () => {
   let dynamo: LocalDynamo;
