@@ -1,5 +1,5 @@
 import { App } from 'aws-cdk-lib';
-import { DeploymentProfile, FinancialApiStackProps } from './financial-api-stack';
+import { FinancialApiStackProps } from './financial-api-stack';
 
 const PREFIX = 'financialApi:';
 
@@ -19,7 +19,7 @@ export function appSettings(app: App): Omit<FinancialApiStackProps, 'env'> {
     throw new Error(`context ${PREFIX}domainName is set but ${PREFIX}certificateArn is empty: a custom domain needs its ACM certificate`);
   }
   return {
-    profile: profile as DeploymentProfile,
+    profile,
     allowedOrigins: Array.isArray(origins)
       ? origins.map(String)
       : typeof origins === 'string' && origins.length > 0 ? origins.split(',').map((o) => o.trim()) : [],
