@@ -1,5 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { logger } from './powertools';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logger, metrics } from './powertools';
+import { SECRET_FETCH_ERROR_METRIC } from './secret-metrics';
 
 /** The one call the cache makes; a test passes an in-memory implementation. */
 export interface SecretValueReader {
@@ -59,7 +61,11 @@ export class SecretCache {
     if (cached && cached.expires > this.now()) return cached.value;
     const value = this.load(secretId);
     this.entries.set(secretId, { expires: this.now() + this.ttlMs, value });
-    value.catch(() => this.entries.delete(secretId));
+    value.catch(() => {
+      this.entries.delete(secretId);
+      // Counted once per failed fetch; the alarm on it pages before every request needing the secret fails.
+      metrics.addMetric(SECRET_FETCH_ERROR_METRIC, MetricUnit.Count, 1);
+    });
     return value;
   }
 

@@ -214,9 +214,10 @@ export const FORGERY_DENIAL_REASONS: readonly DenialReason[] = Object.freeze([
 
 /**
  * Powertools metric the runtime secrets cache emits (same namespace and `service` dimension as every
- * Powertools metric) when fetching a secret fails. `ApiAlarms.monitorSecretAccess()` alarms on it.
+ * Powertools metric) when fetching a secret fails. `ApiAlarms.monitorSecretAccess()` alarms on it;
+ * the contract lives with the runtime code that emits it.
  */
-export const SECRET_FETCH_ERROR_METRIC = 'SecretFetchErrors';
+export { SECRET_FETCH_ERROR_METRIC } from '../../lambda/shared/secret-metrics';
 
 /**
  * DynamoDB operations whose system errors and throttles are summed per table. CloudWatch allows at most

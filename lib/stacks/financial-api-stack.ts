@@ -128,6 +128,8 @@ export class FinancialApiStack extends Stack {
     this.api.alarms.monitorAuthorizer(AUTHORIZER_SERVICE_NAME, { logGroup: this.identity.authorizerFunction.functionLogGroup });
     this.api.alarms.monitorFunction(this.data.rotationFunction);
     this.api.alarms.monitorTable(this.data.table, { label: 'Payments' });
+    // The secrets cache of the payments handlers counts failed fetches (lambda/shared/secret-metrics.ts).
+    this.api.alarms.monitorSecretAccess('payments-api');
     if (props.openApiFile !== undefined) writeOpenApiDocument(props.openApiFile, paymentsOpenApi(props.routes ?? PAYMENTS_ROUTES));
 
     new CfnOutput(this, 'ApiUrl', {

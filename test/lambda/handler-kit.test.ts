@@ -104,6 +104,23 @@ describe('SecretCache', () => {
     expect((await cache.versions('s')).current).toBe('k'.repeat(40));
   });
 
+  test('a failed secret fetch is counted as the SecretFetchErrors metric the alarm reads; a good one is not', async () => {
+    const { metrics } = await import('../../lambda/shared/powertools');
+    const { SECRET_FETCH_ERROR_METRIC } = await import('../../lambda/shared/secret-metrics');
+    metrics.publishStoredMetrics(); // earlier tests' failures
+    out = [];
+    const fake = new FakeSecrets({ ok: { current: 'k'.repeat(40) } });
+    const cache = new SecretCache({ client: fake });
+    await cache.versions('ok');
+    await expect(cache.versions('missing')).rejects.toThrow();
+    await new Promise((resolve) => setImmediate(resolve));
+    metrics.publishStoredMetrics();
+    const emf = out.filter((l) => l.includes('"_aws"') && l.includes(SECRET_FETCH_ERROR_METRIC)).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(emf).toHaveLength(1);
+    expect(emf[0]?.[SECRET_FETCH_ERROR_METRIC]).toBe(1);
+    expect(JSON.stringify(emf[0])).not.toContain('k'.repeat(40));
+  });
+
   test('rejects a secret value too short to be an HMAC key', async () => {
     const cache = new SecretCache({ client: new FakeSecrets({ s: { current: 'short' } }) });
     await expect(cache.versions('s')).rejects.toThrow(/shorter/);
