@@ -10,6 +10,7 @@ import {
   WaitPeriodNotYetEndedJwkError,
 } from 'aws-jwt-verify/error';
 import type { Jwks, JwksCache } from 'aws-jwt-verify/jwk';
+import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
 import type { AuthorizerContext } from '../shared/authorizer-context';
 import type { DenialReason } from '../shared/authorizer-metrics';
 import { DecisionMetrics } from './decision-metrics';
@@ -106,6 +107,17 @@ export function createAuthorizer(config: AuthorizerConfig, options: AuthorizerOp
   }
 
   async function verify(request: RequestKeys, token: string): Promise<Record<string, unknown>> {
+    // Cognito signs access tokens with RS256 only. Refusing any other `alg` (none, HS256 key
+    // confusion, ES*) and a missing `kid` here, on the unverified header, means such a token never
+    // makes the verifier look up or download a key.
+    let header: { alg?: unknown; kid?: unknown };
+    try {
+      header = decomposeUnverifiedJwt(token).header;
+    } catch {
+      throw new Unauthenticated('malformed_token');
+    }
+    if (header.alg !== 'RS256') throw new Unauthenticated('unsupported_alg');
+    if (typeof header.kid !== 'string' || header.kid.length === 0) throw new Unauthenticated('unknown_kid');
     try {
       try {
         // The JWKS is cached after init's hydrate(): the synchronous check skips the async
@@ -129,6 +141,8 @@ export function createAuthorizer(config: AuthorizerConfig, options: AuthorizerOp
   }
 
   async function handle(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
+    // API Gateway always sends an object; anything else is refused like a missing token (fail closed).
+    if (typeof (event as unknown) !== 'object' || (event as unknown) === null) throw new Error('Unauthorized');
     const route = `${event.httpMethod} ${event.resource}`;
     // The request's keys go with each log call instead of `appendKeys`/`resetKeys` on the shared
     // logger: an allowed request logs nothing, so it should not pay for rebuilding the logger's keys.

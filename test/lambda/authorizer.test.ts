@@ -164,9 +164,19 @@ describe('authorizer rejects (attack cases, real RS256 tokens and the real verif
     expectDenial(await run(eventFor(route('GET', '/payments'), bearer(token))), 'unsupported_alg', token);
   });
 
-  test('alg "none" without kid and a junk signature -> 401 unknown_kid', async () => {
+  test('alg "none" without kid and a junk signature -> 401 unsupported_alg', async () => {
     const token = unsignedToken(readClaims(), { alg: 'none', typ: 'JWT' }, 'c2lnbmF0dXJl');
-    expectDenial(await run(eventFor(route('GET', '/payments'), bearer(token))), 'unknown_kid', token);
+    expectDenial(await run(eventFor(route('GET', '/payments'), bearer(token))), 'unsupported_alg', token);
+  });
+
+  test('RS256 without kid -> 401 unknown_kid, and an unsupported alg never triggers a JWKS download', async () => {
+    const noKid = unsignedToken(readClaims(), { alg: 'RS256', typ: 'JWT' }, 'c2lnbmF0dXJl');
+    expectDenial(await run(eventFor(route('GET', '/payments'), bearer(noKid))), 'unknown_kid', noKid);
+    const es = unsignedToken(readClaims(), { alg: 'ES256', typ: 'JWT', kid: 'attacker-key' }, 'c2lnbmF0dXJl');
+    expectDenial(await run(eventFor(route('GET', '/payments'), bearer(es))), 'unsupported_alg', es);
+    const hs = unsignedToken(readClaims(), { alg: 'HS256', typ: 'JWT', kid: 'attacker-key' }, 'c2lnbmF0dXJl');
+    expectDenial(await run(eventFor(route('GET', '/payments'), bearer(hs))), 'unsupported_alg', hs);
+    expect(fetches).toHaveLength(0);
   });
 
   test('HS256 signed with the RSA public key (key confusion) -> 401 unsupported_alg', async () => {
