@@ -221,11 +221,13 @@ describe('payments functions and the authorizer, the bundled code from cdk.out i
     expect((res?.body?.items ?? res?.body?.payments) as unknown[]).toHaveLength(1);
   });
 
-  test('authorizer: missing, non-bearer, malformed, alg:none and oversized tokens are refused with 401 before any key lookup', async () => {
+  test('authorizer: missing, non-bearer, malformed, alg:none, HS256 key-confusion and oversized tokens are refused with 401 before any key lookup', async () => {
     const fixture = JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'events', 'apigw-rest-authorizer-request.json'), 'utf8')) as Record<string, unknown>;
     const b64 = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
     const none = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'x', token_use: 'access', scope: 'payments/admin', exp: 9999999999 })}.`;
-    const events = [undefined, 'Basic dXNlcjpwYXNz', 'Bearer not-a-jwt', `Bearer ${none}`, `Bearer ${'a'.repeat(9000)}`].map((token) => {
+    // Key confusion: HS256 "signed" with a kid; refused on the header, so no JWKS download is attempted (none is reachable here).
+    const hs = `${b64({ alg: 'HS256', typ: 'JWT', kid: 'pool-key' })}.${b64({ sub: 'x', token_use: 'access', exp: 9999999999 })}.c2ln`;
+    const events = [undefined, 'Basic dXNlcjpwYXNz', 'Bearer not-a-jwt', `Bearer ${none}`, `Bearer ${hs}`, `Bearer ${'a'.repeat(9000)}`].map((token) => {
       const event = structuredClone(fixture);
       event.methodArn = 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/v1/GET/payments';
       event.headers = token === undefined ? {} : { Authorization: token };
