@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { gzipSync } from 'zlib';
 import { build, type Metafile } from 'esbuild';
+import { LAMBDA_UNUSED_SDK_MODULES } from '../../../lib/defaults/lambda';
 
 /** A bundling configuration the bench compares (the other options are SecureFunction's fixed defaults). */
 export interface BundleConfig {
@@ -51,7 +52,7 @@ export async function bundleEntry(entry: string, outDir: string, config: BundleC
     sourcemap: config.sourceMap,
     sourcesContent: false,
     mainFields: ['module', 'main'],
-    external: config.sdk === 'external' ? ['@aws-sdk/*', '@smithy/*'] : [],
+    external: config.sdk === 'external' ? ['@aws-sdk/*', '@smithy/*'] : [...LAMBDA_UNUSED_SDK_MODULES],
     banner: config.format === 'esm' ? { js: ESM_BANNER } : undefined,
     metafile: true,
     logLevel: 'error',
