@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { ibanChecksumValid } from './iban';
 
 /**
  * Building blocks of the API's schemas, written with `zod/mini` (functional API, tree-shakable:
@@ -57,18 +58,7 @@ export const Currency = z.enum(CURRENCIES);
  */
 export const MinorUnits = z.int().check(z.minimum(1), z.maximum(100_000_000_000));
 
-/** ISO 13616 mod-97 check: move the first four characters to the end, letters to numbers, remainder 1. */
-export function ibanChecksumValid(iban: string): boolean {
-  const rearranged = iban.slice(4) + iban.slice(0, 4);
-  let remainder = 0;
-  for (const ch of rearranged) {
-    const code = ch.charCodeAt(0);
-    // A..Z -> 10..35; digits stay digits. Processed digit by digit so the number never overflows.
-    const digits = code >= 65 && code <= 90 ? String(code - 55) : ch;
-    for (const d of digits) remainder = (remainder * 10 + (d.charCodeAt(0) - 48)) % 97;
-  }
-  return remainder === 1;
-}
+export { ibanChecksumValid };
 
 /** IBAN in electronic format (no spaces, upper case), 15..34 characters, with a valid mod-97 checksum. */
 export const Iban = z.string().check(

@@ -19,16 +19,8 @@ export function isWellFormedUtf16(s: string): boolean {
   return !LONE_SURROGATE.test(s);
 }
 
-export function ibanChecksumValid(iban: string): boolean {
-  const rearranged = iban.slice(4) + iban.slice(0, 4);
-  let remainder = 0;
-  for (const ch of rearranged) {
-    const code = ch.charCodeAt(0);
-    const digits = code >= 65 && code <= 90 ? String(code - 55) : ch;
-    for (const d of digits) remainder = (remainder * 10 + (d.charCodeAt(0) - 48)) % 97;
-  }
-  return remainder === 1;
-}
+// The same mod-97 check the real schema uses (pure, no Zod, so every probe can share it).
+export { ibanChecksumValid } from '../../../lambda/schemas/iban';
 
 /** A real calendar date (no February 30). */
 export function isRealDate(s: string): boolean {
