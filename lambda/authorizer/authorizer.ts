@@ -11,7 +11,7 @@ import {
 } from 'aws-jwt-verify/error';
 import type { Jwks, JwksCache } from 'aws-jwt-verify/jwk';
 import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
-import type { AuthorizerContext } from '../shared/authorizer-context';
+import { SAFE_ID, type AuthorizerContext } from '../shared/authorizer-context';
 import type { DenialReason } from '../shared/authorizer-metrics';
 import { DecisionMetrics } from './decision-metrics';
 import {
@@ -76,7 +76,6 @@ class Unauthenticated extends Error {
 }
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
-const SAFE_ID = /^[A-Za-z0-9_.:@-]{1,128}$/;
 /** Cognito's longest token lifetime is one day: a token claiming more was not minted by Cognito. */
 const MAX_LIFETIME_SECONDS = 24 * 3600;
 

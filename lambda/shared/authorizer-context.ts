@@ -32,7 +32,11 @@ export interface Principal {
   readonly type: 'user' | 'machine';
 }
 
-const SAFE_ID = /^[A-Za-z0-9_.:@-]{1,128}$/;
+/**
+ * Identifiers (`principalId`, `sub`, `clientId`) handlers accept from the authorizer context; the
+ * authorizer refuses tokens whose ids fall outside it, so the two can never disagree.
+ */
+export const SAFE_ID = /^[A-Za-z0-9_.:@-]{1,128}$/;
 
 /**
  * Reads the principal from `requestContext.authorizer`. Returns `undefined` when it is absent or

@@ -21,6 +21,7 @@ import {
 import { requireProp } from '../errors';
 import { HttpMethod, isPublicRoute, protectionOf, routeKey, RouteDefinition, RouteTable, sensitivityOf } from '../routes';
 import { planMethodThrottle } from './usage-plan-tiers';
+import { stageMethodThrottle } from '../common/throttle';
 
 /** Action a single managed rule can be overridden to. `count` only observes (weakening, warned about). */
 export type ManagedRuleAction = 'count' | 'block';
@@ -526,10 +527,7 @@ export function edgeProtectionRows(routes: RouteTable, options: EdgeProtectionTa
     const auth = isPublicRoute(route)
       ? `public (${route.auth.reason})`
       : `${protection?.scopes.join(' + ')}${protection?.groups ? ` & group ${protection.groups.join(' | ')}` : ''}`;
-    const methodLimits = methodThrottle[sensitivity];
-    const throttle: Record<string, ThrottleLimits> = {
-      stage: { rateLimit: Math.min(methodLimits.rateLimit, stage.rateLimit), burstLimit: Math.min(methodLimits.burstLimit, stage.burstLimit) },
-    };
+    const throttle: Record<string, ThrottleLimits> = { stage: stageMethodThrottle(sensitivity, stage, methodThrottle) };
     if (route.apiKeyRequired === true) {
       for (const [name, tier] of Object.entries(tiers)) throttle[name] = planMethodThrottle(tier, sensitivity);
     }

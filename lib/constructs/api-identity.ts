@@ -18,6 +18,7 @@ import {
 import { requireProp, SecureApiConfigError } from '../errors';
 import { protectionOf, routeKey, RouteDefinition, RouteTable, routeTableProblems } from '../routes';
 import { SecureFunction, SecureFunctionOptions } from './secure-function';
+import { pascal } from '../common/naming';
 
 /** How much of Cognito's threat protection (PLUS feature plan) is on. */
 export enum ThreatProtection {
@@ -500,9 +501,6 @@ export function scopeEscalations(routes: RouteTable): { prop: string; message: s
   return problems;
 }
 
-function pascal(s: string): string {
-  return s.split(/[^A-Za-z0-9]+/).filter(Boolean).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
-}
 
 function truncate(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;

@@ -14,6 +14,8 @@ import { Construct } from 'constructs';
 import { toJSONSchema, type $ZodType } from 'zod/v4/core';
 import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, SECURITY_HEADERS } from '../../lambda/shared/security-headers';
 import { secureLogGroup } from '../common/encryption';
+import { kebab, pascal } from '../common/naming';
+import { requireValidThrottle, stageMethodThrottle } from '../common/throttle';
 import { acknowledgeRule } from '../compliance/acknowledge';
 import {
   DEFAULT_MAX_BODY_BYTES, DEFAULT_STAGE_NAME, DEFAULT_STAGE_THROTTLE, GATEWAY_ERRORS,
@@ -215,10 +217,10 @@ export class SecureRestApi extends Construct {
       this, 'maxBodyBytes', 'must be a positive integer no larger than 10 MiB (API Gateway payload limit)');
     this.validateRoutes(props);
     const stageThrottle = props.throttle ?? DEFAULT_STAGE_THROTTLE;
-    this.validateThrottle('throttle', stageThrottle);
+    requireValidThrottle(this, 'throttle', stageThrottle);
     const methodThrottle = { ...METHOD_THROTTLE_BY_SENSITIVITY, ...props.methodThrottle };
     for (const [sensitivity, limits] of Object.entries(methodThrottle)) {
-      this.validateThrottle(`methodThrottle.${sensitivity}`, limits);
+      requireValidThrottle(this, `methodThrottle.${sensitivity}`, limits);
     }
     if (props.domain) this.validateDomain(props.domain);
 
@@ -229,11 +231,8 @@ export class SecureRestApi extends Construct {
 
     const methodOptions: Record<string, MethodOptions & { throttlingRateLimit: number; throttlingBurstLimit: number }> = {};
     for (const route of props.routes) {
-      const limits = methodThrottle[sensitivityOf(route)];
-      methodOptions[`${route.path}/${route.method}`] = {
-        throttlingRateLimit: Math.min(limits.rateLimit, stageThrottle.rateLimit),
-        throttlingBurstLimit: Math.min(limits.burstLimit, stageThrottle.burstLimit),
-      };
+      const limits = stageMethodThrottle(sensitivityOf(route), stageThrottle, methodThrottle);
+      methodOptions[`${route.path}/${route.method}`] = { throttlingRateLimit: limits.rateLimit, throttlingBurstLimit: limits.burstLimit };
     }
 
     this.api = new RestApi(this, 'Api', {
@@ -534,13 +533,6 @@ export class SecureRestApi extends Construct {
     }
   }
 
-  private validateThrottle(prop: string, limits: ThrottleLimits): void {
-    requireProp(Number.isFinite(limits.rateLimit) && limits.rateLimit > 0, this, `${prop}.rateLimit`, 'must be a positive number');
-    requireProp(Number.isInteger(limits.burstLimit) && limits.burstLimit > 0, this, `${prop}.burstLimit`, 'must be a positive integer');
-    requireProp(limits.burstLimit >= limits.rateLimit, this, `${prop}.burstLimit`,
-      `burst ${limits.burstLimit} is below the rate ${limits.rateLimit}; API Gateway could never reach the rate`);
-  }
-
   private validateDomain(domain: SecureDomainOptions): void {
     const policy = domain.securityPolicy ?? SecurityPolicy.TLS_1_2;
     requireProp(ALLOWED_SECURITY_POLICIES.includes(policy), this, 'domain.securityPolicy',
@@ -597,10 +589,4 @@ export function operationName(route: Pick<RouteDefinition, 'method' | 'path'>): 
   return `${route.method.toLowerCase()}${parts.join('')}`;
 }
 
-function pascal(s: string): string {
-  return s.split(/[^A-Za-z0-9]+/).filter(Boolean).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
-}
 
-function kebab(s: string): string {
-  return s.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/[^A-Za-z0-9]+/g, '-').toLowerCase();
-}

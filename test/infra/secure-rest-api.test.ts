@@ -3,6 +3,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { RequestAuthorizer, SecurityPolicy } from 'aws-cdk-lib/aws-apigateway';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { SecureFunction } from '../../lib/constructs/secure-function';
 import { SecureRestApi, SecureRestApiProps } from '../../lib/constructs/secure-rest-api';
 import { GATEWAY_ERRORS } from '../../lib/defaults/api';
@@ -126,6 +127,13 @@ describe('SecureRestApi: access logs', () => {
     expect(logGroup.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/SecureApiLogsKey/), 'Arn'] });
     expect(logGroup.Properties.RetentionInDays).toBe(365);
     expect(logGroup.DeletionPolicy).toBe('Retain');
+  });
+
+  test('a retention shorter than one year is allowed only with a synth-time warning naming the prop', () => {
+    const { stack } = build({ logRetention: RetentionDays.ONE_WEEK });
+    Annotations.fromStack(stack).hasWarning('/TestStack/Api', Match.stringLikeRegexp('less than the one year.*logRetention'));
+    const { stack: defaults } = build();
+    Annotations.fromStack(defaults).hasNoWarning('/TestStack/Api', Match.stringLikeRegexp('logRetention'));
   });
 
   test('the logs key rotates, is retained, and only CloudWatch Logs of this account may use it for log groups', () => {
