@@ -7,8 +7,9 @@ import { errorResponse, header, type HttpMethodName, jsonResponse } from './http
 import { logger, metrics } from './powertools';
 import { parseJsonText, validate } from './validation';
 
-/** Default body limit when `MAX_BODY_BYTES` is unset (the same number as the gateway/WAF default). */
-export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
+// Default body limit when `MAX_BODY_BYTES` is unset (the gateway/WAF default, from one place).
+import { DEFAULT_MAX_BODY_BYTES } from './limits';
+export { DEFAULT_MAX_BODY_BYTES };
 
 /** A client correlation id we are willing to log and echo back (anything else is ignored). */
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{8,128}$/;
