@@ -2,7 +2,7 @@
  * Secure-by-default REST API constructs for AWS CDK v2.
  *
  * @example
- * import { SecureRestApi } from 'secure-rest-api';
+ * import { SecureRestApi } from '@secure-api/cdk';
  */
 export * from './errors';
 export * from './routes';
@@ -19,12 +19,8 @@ export * from './constructs/api-alarms';
 export * from './constructs/api-firewall';
 export * from './constructs/usage-plan-tiers';
 export * from './constructs/api-identity';
-export * from './stacks/financial-api-stack';
-export * from './stacks/payments-routes';
 export * from './defaults/identity';
 export * from './compliance/acknowledge';
 export * from './compliance/rule-packs';
 export * from './constructs/private-network';
-export * from './constructs/payments-data';
 export * from './openapi';
-export * from './stacks/example-app';

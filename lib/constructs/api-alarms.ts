@@ -15,7 +15,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import {
   AUTHORIZER_ALLOW_METRIC, AUTHORIZER_DENIAL_METRIC, DENIAL_REASON_DIMENSION, DENIAL_REASONS,
-} from '../../lambda/shared/authorizer-metrics';
+} from '../../lambda/runtime/authorizer-metrics';
 import {
   ACCESS_LOG_METRIC_DIMENSIONS, ACCESS_LOG_STATUS_FILTERS, ALARM_PERIOD, ApiAlarmThresholds, CORRELATION_ID_PLACEHOLDER,
   DASHBOARD_DEFAULT_INTERVAL, DEFAULT_ACCESS_LOG_METRICS_NAMESPACE, DEFAULT_API_ALARM_THRESHOLDS, DEFAULT_DYNAMODB_OPERATIONS,
@@ -347,7 +347,7 @@ export class ApiAlarms extends Construct {
   }
 
   /**
-   * Graphs the authorizer's per-reason denials and allows (the contract of `lambda/shared/authorizer-metrics`)
+   * Graphs the authorizer's per-reason denials and allows (the contract of `lambda/runtime/authorizer-metrics`)
    * and alarms on token-forgery denials (bad signature, unknown key id, unsupported algorithm, wrong issuer).
    */
   public monitorAuthorizer(serviceName: string, options: PowertoolsMetricOptions = {}): void {

@@ -6,7 +6,7 @@ import { IKey } from 'aws-cdk-lib/aws-kms';
 import { ILogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnIPSet, CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { SECURITY_HEADERS } from '../../lambda/shared/security-headers';
+import { SECURITY_HEADERS } from '../../lambda/runtime/security-headers';
 import { secureLogGroup } from '../common/encryption';
 import {
   DEFAULT_MAX_BODY_BYTES, DEFAULT_STAGE_THROTTLE, GATEWAY_ERRORS, METHOD_THROTTLE_BY_SENSITIVITY, Sensitivity, ThrottleLimits,

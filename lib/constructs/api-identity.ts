@@ -7,7 +7,7 @@ import {
   UserPoolGroup, UserPoolResourceServer,
 } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
-import { AUTHORIZER_ENV, encodeRoutePolicy, RouteRule } from '../../lambda/authorizer/route-policy';
+import { AUTHORIZER_ENV, encodeRoutePolicy, RouteRule } from '../../lambda/functions/authorizer/route-policy';
 import {
   DEFAULT_ACCESS_TOKEN_VALIDITY, DEFAULT_AUTHORIZER_CACHE_TTL, DEFAULT_MACHINE_TOKEN_VALIDITY,
   DEFAULT_PASSWORD_HISTORY_SIZE, DEFAULT_PASSWORD_MIN_LENGTH, DEFAULT_REFRESH_TOKEN_ROTATION_GRACE,
@@ -299,7 +299,7 @@ export class ApiIdentity extends Construct {
 
     this.authorizerFunction = new SecureFunction(this, 'AuthorizerFunction', {
       ...props.authorizerFunction,
-      entry: path.join(__dirname, '..', '..', 'lambda', 'authorizer', 'index.ts'),
+      entry: path.join(__dirname, '..', '..', 'lambda', 'functions', 'authorizer', 'index.ts'),
       serviceName: props.serviceName ?? 'api-authorizer',
       description: `Cognito access-token REQUEST authorizer of ${this.node.path}`,
       environment: {
@@ -313,7 +313,7 @@ export class ApiIdentity extends Construct {
 
     this.authorizer = new RequestAuthorizer(this, 'Authorizer', {
       handler: this.authorizerFunction,
-      // The token alone is the cache key: the policy therefore covers every route (see lambda/authorizer).
+      // The token alone is the cache key: the policy therefore covers every route (see lambda/functions/authorizer).
       identitySources: [IdentitySource.header('Authorization')],
       resultsCacheTtl: cacheTtl,
       authorizerName: `${Stack.of(this).stackName}-${this.node.id}`.slice(0, 128),

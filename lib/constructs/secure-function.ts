@@ -102,7 +102,7 @@ export interface SecureFunctionProps extends SecureFunctionOptions {
  *
  * @example
  * const fn = new SecureFunction(this, 'GetPayment', {
- *   entry: 'lambda/handlers/get-payment.ts',
+ *   entry: 'lambda/example/handlers/get-payment.ts',
  *   serviceName: 'payments',
  * });
  * table.grantReadData(fn);

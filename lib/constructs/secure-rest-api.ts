@@ -12,7 +12,7 @@ import { ILogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { toJSONSchema, type $ZodType } from 'zod/v4/core';
-import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, SECURITY_HEADERS } from '../../lambda/shared/security-headers';
+import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, SECURITY_HEADERS } from '../../lambda/runtime/security-headers';
 import { secureLogGroup } from '../common/encryption';
 import { kebab, pascal } from '../common/naming';
 import { requireValidThrottle, stageMethodThrottle } from '../common/throttle';
@@ -171,7 +171,7 @@ export interface SecureRestApiProps {
  * @example
  * new SecureRestApi(this, 'Payments', {
  *   allowedOrigins: ['https://app.example.com'],
- *   handlersDir: path.join(__dirname, '../lambda/handlers'),
+ *   handlersDir: path.join(__dirname, '../lambda/example/handlers'),
  *   routes: [{ method: 'GET', path: '/health', handler: 'health', auth: { public: true, reason: 'Load balancer probe' } }],
  * });
  */

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Operation } from 'aws-cdk-lib/aws-dynamodb';
-import type { DenialReason } from '../../lambda/shared/authorizer-metrics';
+import type { DenialReason } from '../../lambda/runtime/authorizer-metrics';
 
 /**
  * Alarm, metric-filter and dashboard defaults of `ApiAlarms`. Every number is a named constant with
@@ -217,7 +217,7 @@ export const FORGERY_DENIAL_REASONS: readonly DenialReason[] = Object.freeze([
  * Powertools metric) when fetching a secret fails. `ApiAlarms.monitorSecretAccess()` alarms on it;
  * the contract lives with the runtime code that emits it.
  */
-export { SECRET_FETCH_ERROR_METRIC } from '../../lambda/shared/secret-metrics';
+export { SECRET_FETCH_ERROR_METRIC } from '../../lambda/runtime/secret-metrics';
 
 /**
  * DynamoDB operations whose system errors and throttles are summed per table. CloudWatch allows at most

@@ -36,7 +36,7 @@ export const METHOD_THROTTLE_BY_SENSITIVITY: Readonly<Record<Sensitivity, Thrott
 export const DEFAULT_SENSITIVITY: Sensitivity = 'standard';
 
 /** Maximum request body API Gateway forwards to a handler (bytes); the WAF and handlers enforce it too. */
-export { DEFAULT_MAX_BODY_BYTES } from '../../lambda/shared/limits';
+export { DEFAULT_MAX_BODY_BYTES } from '../../lambda/runtime/limits';
 
 /**
  * Gateway responses: every error API Gateway itself produces gets the uniform JSON envelope

@@ -4,7 +4,7 @@ import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { Construct } from 'constructs';
 import { ApiFirewallOptions } from '../constructs/api-firewall';
 import { ApiIdentity } from '../constructs/api-identity';
-import { PaymentsData } from '../constructs/payments-data';
+import { PaymentsData } from './payments-data';
 import { PrivateNetwork } from '../constructs/private-network';
 import { SecureFunctionOptions } from '../constructs/secure-function';
 import { SecureRestApi, SecureDomainOptions } from '../constructs/secure-rest-api';
@@ -108,7 +108,7 @@ export class FinancialApiStack extends Stack {
       stageName: props.stageName,
       domain,
       serviceName: 'payments-api',
-      handlersDir: path.join(__dirname, '..', '..', 'lambda', 'handlers'),
+      handlersDir: path.join(__dirname, '..', '..', 'lambda', 'example', 'handlers'),
       functionDefaults: inVpc(REGULATED_CONCURRENCY.handler),
       firewall: props.firewall,
       // One key per client application, each in its tier: metering and throttling, never authorization.
@@ -128,7 +128,7 @@ export class FinancialApiStack extends Stack {
     this.api.alarms.monitorAuthorizer(AUTHORIZER_SERVICE_NAME, { logGroup: this.identity.authorizerFunction.functionLogGroup });
     this.api.alarms.monitorFunction(this.data.rotationFunction);
     this.api.alarms.monitorTable(this.data.table, { label: 'Payments' });
-    // The secrets cache of the payments handlers counts failed fetches (lambda/shared/secret-metrics.ts).
+    // The secrets cache of the payments handlers counts failed fetches (lambda/runtime/secret-metrics.ts).
     this.api.alarms.monitorSecretAccess('payments-api');
     if (props.openApiFile !== undefined) writeOpenApiDocument(props.openApiFile, paymentsOpenApi(props.routes ?? PAYMENTS_ROUTES));
 

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import {
   CreatePaymentBody, ListPaymentsQuery, Payment, PaymentIdParams, PaymentPage, PROCESSOR_SIGNATURE_HEADER, ProcessorWebhookBody,
-} from '../../lambda/schemas/payments';
+} from '../../lambda/example/schemas/payments';
 import { openApiDocument, OpenApiResponse } from '../openapi';
 import { RouteTable } from '../routes';
 

@@ -262,7 +262,7 @@ async function main(): Promise<void> {
   // 4. warm
   log('warm throughput...');
   const createFn = functions.find((f) => f.kind === 'handler' && f.routes.some((r) => r.method === 'POST' && r.path === '/payments'));
-  const schemasModule = path.join(ROOT, 'lambda', 'schemas', 'payments.ts');
+  const schemasModule = path.join(ROOT, 'lambda', 'example', 'schemas', 'payments.ts');
   const warm = await runWarm({
     token: token.value, jwks: kit.jwks, jwksUrl: BENCH_JWKS_URL, issuer: BENCH_ISSUER, userPoolId: BENCH_POOL_ID,
     clientIds: [BENCH_USER_CLIENT, BENCH_MACHINE_CLIENT], validBody: VALID_PAYMENT, invalidBody: INVALID_PAYMENT,
@@ -372,7 +372,7 @@ async function main(): Promise<void> {
   for (const kind of ['valid', 'invalid'] as const) {
     const z = ops(`zod CreatePaymentBody ${kind}`);
     const j = ops(`joi ${kind}`);
-    t(`validation (${kind} body) >= 3x Joi`, Number.isFinite(z) ? z / j >= 3 : undefined, Number.isFinite(z) ? `${fmt(z / j)}x (${fmt(z)} vs ${fmt(j)}/s)` : 'lambda/schemas not present');
+    t(`validation (${kind} body) >= 3x Joi`, Number.isFinite(z) ? z / j >= 3 : undefined, Number.isFinite(z) ? `${fmt(z / j)}x (${fmt(z)} vs ${fmt(j)}/s)` : 'lambda/example/schemas not present');
   }
   t('cdk synth <= 30 s', synth.ok ? synth.wallMs <= 30_000 : false, `${fmt(synth.wallMs / 1000)} s${synth.ok ? '' : ' (synth failed)'}`);
   t('npm test <= 60 s', tests ? tests.ok && tests.wallMs <= 60_000 : undefined, tests ? `${fmt(tests.wallMs / 1000)} s${tests.ok ? '' : ' (suite failed)'}` : 'not measured (npm run bench -- --with-test-time)');

@@ -37,7 +37,7 @@ export interface WarmSpec {
   readonly createPayment?: { bundle: string; env: Record<string, string>; event: unknown };
   /** The Express-style baseline bundle and a POST /payments event (valid token, invalid body). */
   readonly express?: { bundle: string; env: Record<string, string>; event: unknown };
-  /** lambda/schemas module path (absent until the schemas land). */
+  /** lambda/example/schemas module path (absent until the schemas land). */
   readonly schemasModule?: string;
 }
 
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   assert(CreatePaymentJoi.validate(spec.validBody).error === undefined && CreatePaymentJoi.validate(spec.invalidBody).error !== undefined, 'Joi schema agrees on the bodies');
   if (schema) {
     const s = schema;
-    assert(safeParse(s, spec.validBody).success && !safeParse(s, spec.invalidBody).success, 'lambda/schemas CreatePaymentBody agrees on the bodies');
+    assert(safeParse(s, spec.validBody).success && !safeParse(s, spec.invalidBody).success, 'lambda/example/schemas CreatePaymentBody agrees on the bodies');
     tasks.push(['zod CreatePaymentBody valid', () => safeParse(s, spec.validBody)]);
     tasks.push(['zod CreatePaymentBody invalid', () => safeParse(s, spec.invalidBody)]);
   }

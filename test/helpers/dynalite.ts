@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'net';
 import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { PAYMENTS_TABLE } from '../../lambda/shared/payments-table';
+import { PAYMENTS_TABLE } from '../../lambda/example/payments/payments-table';
 
 /** A running dynalite server (a real DynamoDB-compatible HTTP server on loopback) and a client for it. */
 export interface LocalDynamo {

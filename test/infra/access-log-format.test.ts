@@ -210,7 +210,7 @@ function synthesize(): Synthesized {
   new SecureRestApi(stack, 'Api', {
     routes: [{ method: 'GET', path: '/health', handler: 'health', sensitivity: 'low', auth: { public: true, reason: 'Liveness probe for uptime monitors' } }],
     allowedOrigins: [],
-    handlersDir: path.join(__dirname, '..', '..', 'lambda', 'handlers'),
+    handlersDir: path.join(__dirname, '..', '..', 'lambda', 'example', 'handlers'),
   });
   const template = Template.fromStack(stack);
   const stages = Object.values(template.findResources('AWS::ApiGateway::Stage')) as { Properties: { AccessLogSetting: { Format: string } } }[];

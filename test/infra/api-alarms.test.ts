@@ -8,10 +8,10 @@ import { ApiAlarms, ApiAlarmsOptions } from '../../lib/constructs/api-alarms';
 import { SecureRestApi } from '../../lib/constructs/secure-rest-api';
 import { DEFAULT_API_ALARM_THRESHOLDS, FORGERY_DENIAL_REASONS } from '../../lib/defaults/alarms';
 import { RouteDefinition } from '../../lib/routes';
-import { DENIAL_REASONS } from '../../lambda/shared/authorizer-metrics';
+import { DENIAL_REASONS } from '../../lambda/runtime/authorizer-metrics';
 import { nagFindings, testApp, testStack } from '../helpers/app';
 
-const HANDLERS_DIR = path.join(__dirname, '..', '..', 'lambda', 'handlers');
+const HANDLERS_DIR = path.join(__dirname, '..', '..', 'lambda', 'example', 'handlers');
 const HEALTH: RouteDefinition = {
   method: 'GET', path: '/health', handler: 'health', sensitivity: 'low',
   auth: { public: true, reason: 'Liveness probe for uptime monitors' },

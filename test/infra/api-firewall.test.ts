@@ -4,7 +4,7 @@ import { ApiFirewall, edgeProtectionMarkdown, edgeProtectionRows, routePathPatte
 import { SecureRestApiProps } from '../../lib/constructs/secure-rest-api';
 import { DEFAULT_IP_RATE_LIMIT, DEFAULT_SENSITIVE_RATE_LIMIT, WAF_REDACTED_HEADERS, WAF_RULE_NAMES } from '../../lib/defaults/waf';
 import { RouteDefinition } from '../../lib/routes';
-import { SECURITY_HEADERS } from '../../lambda/shared/security-headers';
+import { SECURITY_HEADERS } from '../../lambda/runtime/security-headers';
 import { nagFindings, testApp, testStack } from '../helpers/app';
 import { buildApi, CREATE_PAYMENT, GET_PAYMENT, HEALTH, LIST_PAYMENTS, REFUND_PAYMENT, ROUTES, wafRules } from './edge-fixtures';
 

@@ -4,7 +4,7 @@ import { MockIntegration, RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { ApiIdentity, ApiIdentityProps, scopeEscalations, ThreatProtection } from '../../lib/constructs/api-identity';
 import { isPublicRoute, RouteTable } from '../../lib/routes';
 import { PAYMENTS_ROUTES } from '../../lib/stacks/payments-routes';
-import { encodeRoutePolicy } from '../../lambda/authorizer/route-policy';
+import { encodeRoutePolicy } from '../../lambda/functions/authorizer/route-policy';
 import { exampleStack, testStack } from '../helpers/app';
 
 const ROUTES: RouteTable = [

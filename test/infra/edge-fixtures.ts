@@ -8,7 +8,7 @@ import { RouteDefinition, RouteTable } from '../../lib/routes';
 import { testApp, testStack } from '../helpers/app';
 
 /** Shared fixtures of the edge-protection tests (firewall, usage plans, custom domain). */
-export const HANDLERS_DIR = path.join(__dirname, '..', '..', 'lambda', 'handlers');
+export const HANDLERS_DIR = path.join(__dirname, '..', '..', 'lambda', 'example', 'handlers');
 
 export const HEALTH: RouteDefinition = {
   method: 'GET', path: '/health', handler: 'health', sensitivity: 'low',

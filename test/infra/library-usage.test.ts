@@ -29,7 +29,7 @@ describe('a consumer stack built from the public entry point (README example)', 
     authorizer: identity.authorizer,
     allowedOrigins: ['https://app.example.com'],
     // The example handler stands in for the consumer's: this test is about the infrastructure.
-    handlersDir: path.join(__dirname, '..', '..', 'lambda', 'handlers'),
+    handlersDir: path.join(__dirname, '..', '..', 'lambda', 'example', 'handlers'),
     alarms: { alarmEmail: 'oncall@example.com' },
   });
   const findings = nagFindings(app);

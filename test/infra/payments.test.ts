@@ -1,5 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { PAYMENTS_TABLE } from '../../lambda/shared/payments-table';
+import { PAYMENTS_TABLE } from '../../lambda/example/payments/payments-table';
 import { exampleStack } from '../helpers/app';
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };

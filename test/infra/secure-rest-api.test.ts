@@ -9,10 +9,10 @@ import { SecureRestApi, SecureRestApiProps } from '../../lib/constructs/secure-r
 import { GATEWAY_ERRORS } from '../../lib/defaults/api';
 import { ACCESS_LOG_FIELDS } from '../../lib/defaults/logging';
 import { RouteDefinition } from '../../lib/routes';
-import { SECURITY_HEADERS } from '../../lambda/shared/security-headers';
+import { SECURITY_HEADERS } from '../../lambda/runtime/security-headers';
 import { testStack } from '../helpers/app';
 
-const HANDLERS_DIR = path.join(__dirname, '..', '..', 'lambda', 'handlers');
+const HANDLERS_DIR = path.join(__dirname, '..', '..', 'lambda', 'example', 'handlers');
 
 const HEALTH: RouteDefinition = {
   method: 'GET', path: '/health', handler: 'health', sensitivity: 'low',

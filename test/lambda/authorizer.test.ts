@@ -5,12 +5,12 @@ import { FetchError } from 'aws-jwt-verify/error';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { Jwks } from 'aws-jwt-verify/jwk';
 import * as fc from 'fast-check';
-import { Authorizer, configFromEnv, createAuthorizer } from '../../lambda/authorizer/authorizer';
-import { AUTHORIZER_ENV, encodeRoutePolicy, RouteRule } from '../../lambda/authorizer/route-policy';
-import { principalFrom } from '../../lambda/shared/authorizer-context';
+import { Authorizer, configFromEnv, createAuthorizer } from '../../lambda/functions/authorizer/authorizer';
+import { AUTHORIZER_ENV, encodeRoutePolicy, RouteRule } from '../../lambda/functions/authorizer/route-policy';
+import { principalFrom } from '../../lambda/runtime/authorizer-context';
 import {
   AUTHORIZER_ALLOW_METRIC, AUTHORIZER_DENIAL_METRIC, DENIAL_REASONS, DenialReason, FORBIDDEN_REASONS,
-} from '../../lambda/shared/authorizer-metrics';
+} from '../../lambda/runtime/authorizer-metrics';
 import {
   authorizerEvent, captureOutput, evaluatePolicy, idTokenClaims, jsonLines, localJwksCache, machineAccessClaims,
   nowSeconds, tamperPayload, TEST_CLIENTS, TEST_ISSUER, TEST_STAGE_PREFIX, TEST_USER_POOL_ID, TestKeys,

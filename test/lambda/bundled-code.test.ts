@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import * as path from 'path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { SECURITY_HEADERS } from '../../lambda/shared/security-headers';
+import { SECURITY_HEADERS } from '../../lambda/runtime/security-headers';
 import { bundleOf } from '../helpers/bundles';
 
 const FIXTURE = JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'events', 'apigw-rest-proxy.json'), 'utf8')) as APIGatewayProxyEvent;
@@ -80,8 +80,8 @@ describe('GET /health, the bundled code from cdk.out (esbuild, as deployed)', ()
  */
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
 import { startLocalSecrets, type LocalSecretsServer } from '../helpers/local-secrets';
-import { signWebhook } from '../../lambda/shared/webhook-signature';
-import { PAYMENTS_TABLE } from '../../lambda/shared/payments-table';
+import { signWebhook } from '../../lambda/runtime/webhook-signature';
+import { PAYMENTS_TABLE } from '../../lambda/example/payments/payments-table';
 import { bundledFunctions, type BundledFunction } from '../helpers/bundles';
 import { execFile } from 'child_process';
 import { authorizerFor, proxyEvent, validPayment } from './payments-helpers';

@@ -1,10 +1,10 @@
-import { apiHandler } from '../../lambda/shared/handler';
-import { reloadAllowedOrigins } from '../../lambda/shared/http';
-import { containerDeps } from '../../lambda/shared/payments-store-deps';
-import { PAYMENTS_TABLE } from '../../lambda/shared/payments-table';
-import { SecretCache } from '../../lambda/shared/secrets';
-import { SECURITY_HEADERS } from '../../lambda/shared/security-headers';
-import { CreatePaymentBody } from '../../lambda/schemas/payments';
+import { apiHandler } from '../../lambda/runtime/handler';
+import { reloadAllowedOrigins } from '../../lambda/runtime/http';
+import { containerDeps } from '../../lambda/example/payments/payments-store-deps';
+import { PAYMENTS_TABLE } from '../../lambda/example/payments/payments-table';
+import { SecretCache } from '../../lambda/runtime/secrets';
+import { SECURITY_HEADERS } from '../../lambda/runtime/security-headers';
+import { CreatePaymentBody } from '../../lambda/example/schemas/payments';
 import { authorizerFor, FakeSecrets, ORIGIN, proxyEvent, validPayment } from './payments-helpers';
 
 let out: string[] = [];
@@ -105,8 +105,8 @@ describe('SecretCache', () => {
   });
 
   test('a failed secret fetch is counted as the SecretFetchErrors metric the alarm reads; a good one is not', async () => {
-    const { metrics } = await import('../../lambda/shared/powertools');
-    const { SECRET_FETCH_ERROR_METRIC } = await import('../../lambda/shared/secret-metrics');
+    const { metrics } = await import('../../lambda/runtime/powertools');
+    const { SECRET_FETCH_ERROR_METRIC } = await import('../../lambda/runtime/secret-metrics');
     metrics.publishStoredMetrics(); // earlier tests' failures
     out = [];
     const fake = new FakeSecrets({ ok: { current: 'k'.repeat(40) } });

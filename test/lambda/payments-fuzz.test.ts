@@ -1,15 +1,15 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import fc from 'fast-check';
-import { createHandler as adminList } from '../../lambda/handlers/admin-list-payments';
-import { createHandler as createPayment } from '../../lambda/handlers/create-payment';
-import { createHandler as getPayment } from '../../lambda/handlers/get-payment';
-import { handler as health } from '../../lambda/handlers/health';
-import { createHandler as listPayments } from '../../lambda/handlers/list-payments';
-import { createHandler as webhook } from '../../lambda/handlers/processor-webhook';
-import { STATUS_OF } from '../../lambda/shared/errors';
-import { reloadAllowedOrigins } from '../../lambda/shared/http';
-import { SECURITY_HEADERS } from '../../lambda/shared/security-headers';
-import { signWebhook } from '../../lambda/shared/webhook-signature';
+import { createHandler as adminList } from '../../lambda/example/handlers/admin-list-payments';
+import { createHandler as createPayment } from '../../lambda/example/handlers/create-payment';
+import { createHandler as getPayment } from '../../lambda/example/handlers/get-payment';
+import { handler as health } from '../../lambda/example/handlers/health';
+import { createHandler as listPayments } from '../../lambda/example/handlers/list-payments';
+import { createHandler as webhook } from '../../lambda/example/handlers/processor-webhook';
+import { STATUS_OF } from '../../lambda/runtime/errors';
+import { reloadAllowedOrigins } from '../../lambda/runtime/http';
+import { SECURITY_HEADERS } from '../../lambda/runtime/security-headers';
+import { signWebhook } from '../../lambda/runtime/webhook-signature';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
 import { authorizerFor, CURSOR_KEY, defaultSecrets, ORIGIN, proxyEvent, testDeps, validPayment, WEBHOOK_KEY } from './payments-helpers';
 

@@ -2,8 +2,8 @@ import { readFileSync } from 'fs';
 import * as path from 'path';
 import type { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { paymentsDeps, type PaymentsDeps } from '../../lambda/shared/payments-deps';
-import type { SecretValueReader } from '../../lambda/shared/secrets';
+import { paymentsDeps, type PaymentsDeps } from '../../lambda/example/payments/payments-deps';
+import type { SecretValueReader } from '../../lambda/runtime/secrets';
 import type { LocalDynamo } from '../helpers/dynalite';
 
 const FIXTURE = JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'events', 'apigw-rest-proxy.json'), 'utf8')) as APIGatewayProxyEvent;
@@ -12,7 +12,7 @@ export const ORIGIN = 'https://app.example.com';
 export const CURSOR_SECRET_ID = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:cursor-AbCdEf';
 export const WEBHOOK_SECRET_ID = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:webhook-AbCdEf';
 
-/** An authorizer context as the REQUEST authorizer fills it (lambda/shared/authorizer-context.ts). */
+/** An authorizer context as the REQUEST authorizer fills it (lambda/runtime/authorizer-context.ts). */
 export function authorizerFor(principalId: string, opts: { scopes?: string; groups?: string; type?: 'user' | 'machine' } = {}): Record<string, unknown> {
   return {
     principalId, sub: principalId, clientId: 'client123', scopes: opts.scopes ?? 'payments/read payments/write',

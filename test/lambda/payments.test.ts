@@ -1,13 +1,13 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { createHandler as adminList } from '../../lambda/handlers/admin-list-payments';
-import { createHandler as createPayment } from '../../lambda/handlers/create-payment';
-import { createHandler as getPayment } from '../../lambda/handlers/get-payment';
-import { createHandler as listPayments } from '../../lambda/handlers/list-payments';
-import { createHandler as webhook } from '../../lambda/handlers/processor-webhook';
-import { reloadAllowedOrigins } from '../../lambda/shared/http';
-import { paymentIdFor } from '../../lambda/shared/payments-store';
-import { SECURITY_HEADERS } from '../../lambda/shared/security-headers';
-import { signWebhook } from '../../lambda/shared/webhook-signature';
+import { createHandler as adminList } from '../../lambda/example/handlers/admin-list-payments';
+import { createHandler as createPayment } from '../../lambda/example/handlers/create-payment';
+import { createHandler as getPayment } from '../../lambda/example/handlers/get-payment';
+import { createHandler as listPayments } from '../../lambda/example/handlers/list-payments';
+import { createHandler as webhook } from '../../lambda/example/handlers/processor-webhook';
+import { reloadAllowedOrigins } from '../../lambda/runtime/http';
+import { paymentIdFor } from '../../lambda/example/payments/payments-store';
+import { SECURITY_HEADERS } from '../../lambda/runtime/security-headers';
+import { signWebhook } from '../../lambda/runtime/webhook-signature';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
 import {
   authorizerFor, CURSOR_SECRET_ID, defaultSecrets, FakeSecrets, ORIGIN, proxyEvent, testDeps, validPayment, WEBHOOK_KEY, WEBHOOK_SECRET_ID,

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { RouteDefinition, RouteTable } from '../../../lib/routes';
 
-/** Names of the authorizer's environment (lambda/authorizer/route-policy.ts `AUTHORIZER_ENV`). */
+/** Names of the authorizer's environment (lambda/functions/authorizer/route-policy.ts `AUTHORIZER_ENV`). */
 export const AUTHORIZER_ENV_NAMES = { userPoolId: 'USER_POOL_ID', userClientIds: 'USER_CLIENT_IDS', machineClientIds: 'MACHINE_CLIENT_IDS', routePolicy: 'ROUTE_POLICY' } as const;
 
 /** A function of the synthesized example app and what the bench knows about it. */
@@ -86,8 +86,8 @@ export function discoverFunctions(root: string, assemblyDir: string, routes: Rou
         // Longest match first: `AdminListPaymentsFunction` must not be taken for `list-payments`.
         : [...new Set(routes.map((rt) => rt.handler))].sort((a, b) => b.length - a.length)
           .find((h) => /[0-9A-F]{8}$/.test(logicalId) && logicalId.slice(0, -8).endsWith(`${pascal(h)}Function`));
-      const authorizerEntry = path.join(root, 'lambda', 'authorizer', 'index.ts');
-      const handlerEntry = handlerName ? path.join(root, 'lambda', 'handlers', `${handlerName}.ts`) : undefined;
+      const authorizerEntry = path.join(root, 'lambda', 'functions', 'authorizer', 'index.ts');
+      const handlerEntry = handlerName ? path.join(root, 'lambda', 'example', 'handlers', `${handlerName}.ts`) : undefined;
       found.push({
         logicalId,
         kind: isAuthorizer ? 'authorizer' : handlerName ? 'handler' : 'other',

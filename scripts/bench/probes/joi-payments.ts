@@ -5,7 +5,7 @@ const text = (min: number, max: number): Joi.StringSchema => Joi.string().min(mi
   .custom((v: string, h) => (isWellFormedUtf16(v) ? v : h.error('string.unicode')));
 
 /**
- * The Express-style stack's `POST /payments` schema, the Joi equivalent of lambda/schemas
+ * The Express-style stack's `POST /payments` schema, the Joi equivalent of lambda/example/schemas
  * `CreatePaymentBody`: same fields, bounds and checks; unknown keys rejected (Joi's default, like
  * `strictObject`); `abortEarly: false` so it reports every issue, as Zod does.
  */

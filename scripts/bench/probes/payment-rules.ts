@@ -1,5 +1,5 @@
 /**
- * The `POST /payments` rules the bench's comparison schemas share with lambda/schemas (written
+ * The `POST /payments` rules the bench's comparison schemas share with lambda/example/schemas (written
  * again here so the Joi / classic-zod / zod-mini probes compare libraries, not rule sets, and so the
  * probes do not change when the product schema does).
  */
@@ -20,7 +20,7 @@ export function isWellFormedUtf16(s: string): boolean {
 }
 
 // The same mod-97 check the real schema uses (pure, no Zod, so every probe can share it).
-export { ibanChecksumValid } from '../../../lambda/schemas/iban';
+export { ibanChecksumValid } from '../../../lambda/runtime/iban';
 
 /** A real calendar date (no February 30). */
 export function isRealDate(s: string): boolean {

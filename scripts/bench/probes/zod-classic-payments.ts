@@ -3,7 +3,7 @@ import { CURRENCIES, IBAN_SHAPE, ibanChecksumValid, isWellFormedUtf16, SAFE_TEXT
 
 const text = (min: number, max: number) => z.string().min(min).max(max).regex(SAFE_TEXT).refine(isWellFormedUtf16);
 
-/** lambda/schemas `CreatePaymentBody` written with classic `zod` (method chaining), for the size/init comparison. */
+/** lambda/example/schemas `CreatePaymentBody` written with classic `zod` (method chaining), for the size/init comparison. */
 export const CreatePaymentClassic = z.strictObject({
   amount: z.int().min(1).max(100_000_000_000),
   currency: z.enum(CURRENCIES),

@@ -3,7 +3,7 @@ import { CURRENCIES, IBAN_SHAPE, ibanChecksumValid, isWellFormedUtf16, SAFE_TEXT
 
 const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max), z.regex(SAFE_TEXT), z.refine(isWellFormedUtf16));
 
-/** lambda/schemas `CreatePaymentBody` written with `zod/mini` (functional checks), for the size/init comparison. */
+/** lambda/example/schemas `CreatePaymentBody` written with `zod/mini` (functional checks), for the size/init comparison. */
 export const CreatePaymentMini = z.strictObject({
   amount: z.int().check(z.minimum(1), z.maximum(100_000_000_000)),
   currency: z.enum(CURRENCIES),

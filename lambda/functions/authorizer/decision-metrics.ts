@@ -1,7 +1,7 @@
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import {
   AUTHORIZER_ALLOW_METRIC, AUTHORIZER_DENIAL_METRIC, DENIAL_REASON_DIMENSION, type DenialReason,
-} from '../shared/authorizer-metrics';
+} from '../../runtime/authorizer-metrics';
 
 /** An EMF document as Powertools serializes it (only the timestamp is rewritten here). */
 type EmfDocument = ReturnType<Metrics['serializeMetrics']>;
@@ -18,7 +18,7 @@ export type EmfWriter = (line: string) => void;
 const toStdout: EmfWriter = (line) => { process.stdout.write(line); };
 
 /**
- * Emits the authorizer's one metric per decision, exactly as `lambda/shared/authorizer-metrics.ts`
+ * Emits the authorizer's one metric per decision, exactly as `lambda/runtime/authorizer-metrics.ts`
  * defines it: {@link AUTHORIZER_ALLOW_METRIC}, or {@link AUTHORIZER_DENIAL_METRIC} with the
  * {@link DENIAL_REASON_DIMENSION} dimension, in the Metrics instance's namespace with its `service`
  * (and any default) dimensions.

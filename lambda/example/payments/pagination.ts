@@ -1,5 +1,5 @@
 import type { ListPaymentsInput } from '../schemas/payments';
-import { decodeCursor, encodeCursor, type CursorKey } from './cursor';
+import { decodeCursor, encodeCursor, type CursorKey } from '../../runtime/cursor';
 import type { PaymentsDeps } from './payments-deps';
 import type { PaymentPageResult, PaymentView } from './payments-store';
 

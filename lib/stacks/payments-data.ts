@@ -6,9 +6,9 @@ import { IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { CfnPermission, Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { PAYMENTS_TABLE } from '../../lambda/shared/payments-table';
-import { SecureFunction, SecureFunctionOptions } from './secure-function';
-import { SecureRestApi } from './secure-rest-api';
+import { PAYMENTS_TABLE } from '../../lambda/example/payments/payments-table';
+import { SecureFunction, SecureFunctionOptions } from '../constructs/secure-function';
+import { SecureRestApi } from '../constructs/secure-rest-api';
 
 /** Days between automatic rotations of the cursor-signing key. */
 export const CURSOR_KEY_ROTATION_DAYS = 30;
@@ -101,7 +101,7 @@ export class PaymentsData extends Construct {
     });
     this.rotationFunction = new SecureFunction(this, 'CursorKeyRotation', {
       ...props.rotationFunction,
-      entry: path.join(__dirname, '..', '..', 'lambda', 'rotation', 'random-key.ts'),
+      entry: path.join(__dirname, '..', '..', 'lambda', 'functions', 'rotation', 'random-key.ts'),
       serviceName: props.serviceName ?? 'payments-secrets',
       description: 'Rotates the cursor-signing key',
       invokedSynchronouslyBy: 'Secrets Manager (one call per rotation step; a failed step fails the rotation, which alarms)',

@@ -1,5 +1,5 @@
 /**
- * The secrets cache's metric contract, shared by `lambda/shared/secrets.ts` (which emits it through
+ * The secrets cache's metric contract, shared by `lambda/runtime/secrets.ts` (which emits it through
  * Powertools Metrics) and `ApiAlarms.monitorSecretAccess()` (which alarms on it). Pure data.
  *
  * Metric: namespace = the function's `POWERTOOLS_METRICS_NAMESPACE`, unit Count, dimension `service`

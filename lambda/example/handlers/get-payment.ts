@@ -1,7 +1,7 @@
 import { PaymentIdParams } from '../schemas/payments';
-import { ApiError } from '../shared/errors';
-import { apiHandler, type ProxyHandler } from '../shared/handler';
-import { containerDeps, storeDeps, type StoreDeps } from '../shared/payments-store-deps';
+import { ApiError } from '../../runtime/errors';
+import { apiHandler, type ProxyHandler } from '../../runtime/handler';
+import { containerDeps, storeDeps, type StoreDeps } from '../payments/payments-store-deps';
 
 /**
  * `GET /payments/{paymentId}` (scope payments/read): the caller's own payment. Object-level

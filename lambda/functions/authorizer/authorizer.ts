@@ -11,8 +11,8 @@ import {
 } from 'aws-jwt-verify/error';
 import type { Jwks, JwksCache } from 'aws-jwt-verify/jwk';
 import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
-import { SAFE_ID, type AuthorizerContext } from '../shared/authorizer-context';
-import type { DenialReason } from '../shared/authorizer-metrics';
+import { SAFE_ID, type AuthorizerContext } from '../../runtime/authorizer-context';
+import type { DenialReason } from '../../runtime/authorizer-metrics';
 import { DecisionMetrics } from './decision-metrics';
 import {
   AUTHORIZER_ENV, createPolicyBuilder, decodeIdList, decodeRoutePolicy, MAX_TOKEN_BYTES, parseMethodArn, RouteRule, verdictFor,

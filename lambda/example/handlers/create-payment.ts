@@ -1,9 +1,9 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { CreatePaymentBody, IdempotencyKey } from '../schemas/payments';
-import { ApiError } from '../shared/errors';
-import { apiHandler, type ProxyHandler } from '../shared/handler';
-import { containerDeps, storeDeps, type StoreDeps } from '../shared/payments-store-deps';
-import { metrics } from '../shared/powertools';
+import { ApiError } from '../../runtime/errors';
+import { apiHandler, type ProxyHandler } from '../../runtime/handler';
+import { containerDeps, storeDeps, type StoreDeps } from '../payments/payments-store-deps';
+import { metrics } from '../../runtime/powertools';
 
 /** Furthest ahead a payment may be scheduled. */
 const MAX_SCHEDULE_DAYS = 365;

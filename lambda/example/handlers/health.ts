@@ -1,4 +1,4 @@
-import { apiHandler, type ProxyHandler } from '../shared/handler';
+import { apiHandler, type ProxyHandler } from '../../runtime/handler';
 
 /**
  * `GET /health`: public liveness probe. Reveals nothing but `{ "status": "ok" }`: no version, no

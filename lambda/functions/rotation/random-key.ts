@@ -2,7 +2,7 @@ import { randomBytes } from 'crypto';
 import {
   DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient, UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { logger } from '../shared/powertools';
+import { logger } from '../../runtime/powertools';
 
 /** The event Secrets Manager sends to a rotation function, once per step. */
 export interface RotationEvent {

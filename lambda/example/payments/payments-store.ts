@@ -4,8 +4,8 @@ import {
   ScanCommand, UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { CreatePaymentInput, PaymentStatus } from '../schemas/payments';
-import type { CursorKey } from './cursor';
-import { ApiError } from './errors';
+import type { CursorKey } from '../../runtime/cursor';
+import { ApiError } from '../../runtime/errors';
 import { PAYMENTS_TABLE } from './payments-table';
 
 /** The subset of the DynamoDB client the store uses (a real client in production and in tests against dynalite). */

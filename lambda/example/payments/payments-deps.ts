@@ -1,5 +1,5 @@
 import { PAYMENTS_TABLE } from './payments-table';
-import { SecretCache, type SecretValueReader } from './secrets';
+import { SecretCache, type SecretValueReader } from '../../runtime/secrets';
 import { containerDeps, requireEnv, storeDeps, type StoreDeps, type StoreDepsOptions } from './payments-store-deps';
 
 export { containerDeps, storeDeps, type StoreDeps, type StoreDepsOptions } from './payments-store-deps';

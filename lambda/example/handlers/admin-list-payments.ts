@@ -1,7 +1,7 @@
 import { ListPaymentsQuery } from '../schemas/payments';
-import { apiHandler, type ProxyHandler } from '../shared/handler';
-import { signedPage } from '../shared/pagination';
-import { containerPaymentsDeps, type PaymentsDeps } from '../shared/payments-deps';
+import { apiHandler, type ProxyHandler } from '../../runtime/handler';
+import { signedPage } from '../payments/pagination';
+import { containerPaymentsDeps, type PaymentsDeps } from '../payments/payments-deps';
 
 /** Group whose members may list every payment. */
 export const ADMIN_GROUP = 'admins';

@@ -1,5 +1,5 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { logger, metrics } from '../shared/powertools';
+import { logger, metrics } from '../../runtime/powertools';
 import { Authorizer, configFromEnv, createAuthorizer } from './authorizer';
 import { AUTHORIZER_ENV } from './route-policy';
 

@@ -1,10 +1,10 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { PROCESSOR_SIGNATURE_HEADER, ProcessorWebhookBody } from '../schemas/payments';
-import { apiHandler, type ProxyHandler } from '../shared/handler';
-import { header } from '../shared/http';
-import { containerPaymentsDeps, type PaymentsDeps } from '../shared/payments-deps';
-import { metrics } from '../shared/powertools';
-import { verifyWebhook } from '../shared/webhook-signature';
+import { apiHandler, type ProxyHandler } from '../../runtime/handler';
+import { header } from '../../runtime/http';
+import { containerPaymentsDeps, type PaymentsDeps } from '../payments/payments-deps';
+import { metrics } from '../../runtime/powertools';
+import { verifyWebhook } from '../../runtime/webhook-signature';
 
 /**
  * `POST /webhooks/processor` (no token: the processor authenticates with an HMAC-SHA256 signature

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { boundedText, Currency, Cursor, Iban, IsoDate, IsoDateTime, MinorUnits, PageLimit, Uuid } from './common';
+import { boundedText, Currency, Cursor, Iban, IsoDate, IsoDateTime, MinorUnits, PageLimit, Uuid } from '../../runtime/schemas';
 
 /**
  * The payments API's schemas: one per route input. The single source for the handler's runtime
