@@ -21,6 +21,5 @@ export * from './constructs/usage-plan-tiers';
 export * from './constructs/api-identity';
 export * from './defaults/identity';
 export * from './compliance/acknowledge';
-export * from './compliance/rule-packs';
 export * from './constructs/private-network';
 export * from './openapi';
