@@ -10,7 +10,11 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 rmSync(join(root, 'dist'), { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit', cwd: root });
+const tsc = (project) => execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, project)], { stdio: 'inherit', cwd: root });
+tsc('tsconfig.build.json');
+// The runtime kit again as ES modules, for bundlers only (the `module` export condition, which esbuild, webpack
+// and rollup honour and Node ignores): a handler bundle then carries only the parts of the kit it imports.
+tsc('tsconfig.build.esm.json');
 
 // Static files the compiled code reads at run time (e.g. the local runner's web page) sit next to it.
 for (const dir of ['lib']) copyStatic(join(root, dir), join(root, 'dist', dir));

@@ -31,7 +31,8 @@ async function main() {
       const body = JSON.parse(res.body);
       const ok = [200, 401, 405].includes(res.statusCode) && res.headers['Strict-Transport-Security'] !== undefined
         && (res.statusCode === 200 || typeof body.error?.code === 'string');
-      console.log(`invoked ${description.split(' ')[1]} (${asset}): ${res.statusCode} ${ok ? 'ok' : 'UNEXPECTED'}`);
+      const kb = (fs.statSync(path.resolve(outDir, asset, `${file}.js`)).size / 1024).toFixed(1);
+      console.log(`invoked ${description.split(' ')[1]} (bundle ${kb} KB): ${res.statusCode} ${ok ? 'ok' : 'UNEXPECTED'}`);
       if (!ok) throw new Error(`unexpected answer: ${JSON.stringify(res)}`);
       invoked += 1;
     }
