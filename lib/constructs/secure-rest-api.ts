@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import { toJSONSchema, type $ZodType } from 'zod/v4/core';
 import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, SECURITY_HEADERS } from '../../lambda/runtime/security-headers';
 import { secureLogGroup } from '../common/encryption';
+import { routePolicyMismatches, routePolicyOfAuthorizer } from '../common/library-authorizer';
 import { kebab, pascal } from '../common/naming';
 import { requireValidThrottle, stageMethodThrottle } from '../common/throttle';
 import { acknowledgeRule } from '../compliance/acknowledge';
@@ -60,6 +61,15 @@ export interface SecureDomainOptions {
   readonly basePath?: string;
 }
 
+/** Why a foreign authorizer is acceptable: see `SecureRestApiProps.unsafeAcceptForeignAuthorizer`. */
+export interface ForeignAuthorizerAcceptance {
+  /**
+   * Why this authorizer enforces what the route table declares (at least 10 characters), e.g. which
+   * team reviewed it and where its scope checks are tested. Shown in the warning and the security report.
+   */
+  readonly reason: string;
+}
+
 /** Props of {@link SecureRestApi}. */
 export interface SecureRestApiProps {
   /** The route table: the single place where routes are declared. */
@@ -90,9 +100,24 @@ export interface SecureRestApiProps {
   readonly serviceName?: string;
   /**
    * Authorizer for every route that is not public. Required as soon as one route is protected.
+   *
+   * Only an authorizer that enforces this route table is accepted: `ApiIdentity.authorizer` built from
+   * the same routes (every scope of a route required, plus one of its groups). A Cognito user-pools
+   * authorizer (`CognitoUserPoolsAuthorizer`) is refused: it accepts a token holding any one of a
+   * method's scopes and ignores groups. IAM authorization is refused. Another TOKEN/REQUEST authorizer is
+   * refused unless `unsafeAcceptForeignAuthorizer` says why it is safe.
    * @default - none (only public routes allowed)
    */
   readonly authorizer?: IAuthorizer;
+  /**
+   * Accept a Lambda TOKEN/REQUEST authorizer that the library did not build. The gateway then enforces
+   * whatever that authorizer decides, not the route table's scopes and groups; the handler kit still
+   * needs the authorizer context of `lambda/runtime/authorizer-context.ts`. Warned at synth
+   * (`secure-rest-api:foreign-authorizer`) and the reason is recorded on every protected method's
+   * acknowledgement, so it shows in the security report. Never accepts a Cognito or IAM authorizer.
+   * @default - only the library's own authorizer is accepted
+   */
+  readonly unsafeAcceptForeignAuthorizer?: ForeignAuthorizerAcceptance;
   /** @default 'v1' */
   readonly stageName?: string;
   /**
@@ -369,6 +394,11 @@ export class SecureRestApi extends Construct {
           id: 'AwsSolutions-COG4',
           reason: `Public by decision in the route table: ${route.auth.reason}`,
         });
+      } else if (props.unsafeAcceptForeignAuthorizer) {
+        Validations.of(method).acknowledge({
+          id: 'AwsSolutions-COG4',
+          reason: `Protected by a Lambda authorizer the library did not build, accepted by unsafeAcceptForeignAuthorizer: ${props.unsafeAcceptForeignAuthorizer.reason}`,
+        });
       } else {
         Validations.of(method).acknowledge({
           id: 'AwsSolutions-COG4',
@@ -531,6 +561,42 @@ export class SecureRestApi extends Construct {
       requireProp(props.authorizer !== undefined, this, 'authorizer',
         `routes[${protectedIndex}] (${routeKey(props.routes[protectedIndex] as RouteDefinition)}) is protected but no authorizer is set; mark it \`auth: { public: true, reason }\` or pass an authorizer`);
     }
+    this.validateAuthorizer(props);
+  }
+
+  /** Refuses any authorizer that would not enforce the route table's scopes (all) and groups (any). */
+  private validateAuthorizer(props: SecureRestApiProps): void {
+    const { authorizer, unsafeAcceptForeignAuthorizer: acceptance } = props;
+    if (!authorizer) {
+      requireProp(acceptance === undefined, this, 'unsafeAcceptForeignAuthorizer', 'is set but no `authorizer` is given; remove it');
+      return;
+    }
+    const policy = routePolicyOfAuthorizer(authorizer);
+    if (policy) {
+      requireProp(acceptance === undefined, this, 'unsafeAcceptForeignAuthorizer',
+        'the authorizer is the library\'s own (ApiIdentity); remove the opt-out so the route table stays enforced');
+      const mismatch = routePolicyMismatches(props.routes, policy)[0];
+      if (mismatch) {
+        throw new SecureApiConfigError(this, 'authorizer',
+          `was built from another route table: ${mismatch.message} (${mismatch.prop}); build the ApiIdentity from the same \`routes\``);
+      }
+      return;
+    }
+    const type = authorizer.authorizationType;
+    if (type === AuthorizationType.COGNITO) {
+      throw new SecureApiConfigError(this, 'authorizer',
+        'a Cognito user-pools authorizer lets through a token that holds any one of a method\'s scopes and ignores groups, so the route table\'s scopes (all required) and groups would not be enforced; use ApiIdentity (it can take an existing user pool) and pass `identity.authorizer`');
+    }
+    if (type !== undefined && type !== AuthorizationType.CUSTOM) {
+      throw new SecureApiConfigError(this, 'authorizer',
+        `${type} authorization does not check the route table's scopes and groups; use ApiIdentity and pass \`identity.authorizer\``);
+    }
+    requireProp(acceptance !== undefined, this, 'authorizer',
+      'is not the authorizer of an ApiIdentity built from these routes, so nothing guarantees that the route table\'s scopes (all required) and groups are enforced; pass `identity.authorizer`, or set `unsafeAcceptForeignAuthorizer: { reason }` if your own Lambda authorizer enforces them');
+    requireProp(Token.isUnresolved(acceptance.reason) || acceptance.reason.trim().length >= 10, this, 'unsafeAcceptForeignAuthorizer.reason',
+      'say why the foreign authorizer enforces the route table (at least 10 characters)');
+    Annotations.of(this).addWarningV2('secure-rest-api:foreign-authorizer',
+      `unsafeAcceptForeignAuthorizer: protected routes use an authorizer the library did not build; the route table's scopes and groups are enforced only if it does so itself. Reason given: ${acceptance.reason}`);
   }
 
   private validateDomain(domain: SecureDomainOptions): void {

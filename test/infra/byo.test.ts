@@ -1,0 +1,131 @@
+/**
+ * Bring your own: authorizers the library refuses (they would not enforce the route table), HTTP
+ * backends behind the same protections as Lambda routes, ApiAlarms on an API it did not build, and
+ * handler entries in any of the languages a consumer writes them in.
+ */
+import * as path from 'path';
+import { Stack } from 'aws-cdk-lib';
+import {
+  AuthorizationType, CognitoUserPoolsAuthorizer, IAuthorizer, RequestAuthorizer, TokenAuthorizer,
+} from 'aws-cdk-lib/aws-apigateway';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { UserPool } from 'aws-cdk-lib/aws-cognito';
+import { acknowledgements } from '../../lib/compliance/acknowledge';
+import { ApiIdentity } from '../../lib/constructs/api-identity';
+import { SecureFunction } from '../../lib/constructs/secure-function';
+import { SecureRestApi, SecureRestApiProps } from '../../lib/constructs/secure-rest-api';
+import { RouteDefinition, RouteTable } from '../../lib/routes';
+import { nagFindings, testApp, testStack } from '../helpers/app';
+import { routeTableAuthorizer } from '../helpers/authorizer';
+
+const HANDLERS_DIR = path.join(__dirname, '..', '..', 'lambda', 'example', 'handlers');
+
+const HEALTH: RouteDefinition = {
+  method: 'GET', path: '/health', handler: 'health', sensitivity: 'low',
+  auth: { public: true, reason: 'Liveness probe for uptime monitors' },
+};
+const READ: RouteDefinition = { method: 'GET', path: '/accounts/{accountId}', handler: 'health', auth: { scopes: ['accounts/read'] } };
+const ADMIN: RouteDefinition = {
+  method: 'DELETE', path: '/accounts/{accountId}', handler: 'health', sensitivity: 'high',
+  auth: { scopes: ['accounts/admin'], groups: ['admins'] },
+};
+const ROUTES: RouteTable = [HEALTH, READ, ADMIN];
+
+function identity(stack: Stack, routes: RouteTable = ROUTES): ApiIdentity {
+  return new ApiIdentity(stack, 'Identity', {
+    routes, domainPrefix: 'accounts-byo-auth', publicClient: { callbackUrls: ['https://app.example.com/callback'] },
+  });
+}
+
+function api(stack: Stack, props: Partial<SecureRestApiProps>): SecureRestApi {
+  return new SecureRestApi(stack, 'Api', { routes: ROUTES, allowedOrigins: ['https://app.example.com'], handlersDir: HANDLERS_DIR, ...props });
+}
+
+function lambdaAuthorizer(stack: Stack): RequestAuthorizer {
+  const fn = new SecureFunction(stack, 'OwnAuthorizerFn', { entry: path.join(HANDLERS_DIR, 'health.ts'), serviceName: 'own' });
+  return new RequestAuthorizer(stack, 'OwnAuthorizer', { handler: fn, identitySources: ['method.request.header.Authorization'] });
+}
+
+describe('authorizer: only one that enforces the route table is accepted', () => {
+  test('the ApiIdentity authorizer built from the same routes is accepted, on every protected method, with zero findings', () => {
+    const app = testApp();
+    const stack = testStack(app);
+    const id = identity(stack);
+    api(stack, { authorizer: id.authorizer });
+    const findings = nagFindings(app);
+    expect(findings).toEqual([]);
+    const template = Template.fromStack(stack);
+    const authorizerId = stack.resolve(id.authorizer.authorizerId) as unknown;
+    for (const method of ['GET', 'DELETE']) {
+      template.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: method, AuthorizationType: 'CUSTOM', AuthorizerId: authorizerId });
+    }
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('foreign-authorizer|did not build'));
+  });
+
+  test.each<[string, (stack: Stack) => IAuthorizer]>([
+    ['a Cognito user-pools authorizer (any-of scopes per method, no groups)', (stack) =>
+      new CognitoUserPoolsAuthorizer(stack, 'Cognito', { cognitoUserPools: [new UserPool(stack, 'Pool')] })],
+    ['a REQUEST authorizer the library did not build', lambdaAuthorizer],
+    ['a TOKEN authorizer the library did not build', (stack) => new TokenAuthorizer(stack, 'Token', {
+      handler: new SecureFunction(stack, 'TokenFn', { entry: path.join(HANDLERS_DIR, 'health.ts'), serviceName: 'token' }),
+    })],
+    ['an imported authorizer of unknown type', () => ({ authorizerId: 'abc123' })],
+    ['IAM authorization', () => ({ authorizerId: 'abc123', authorizationType: AuthorizationType.IAM })],
+  ])('%s is refused at synth, naming `authorizer`', (_name, make) => {
+    const stack = testStack();
+    expect(() => api(stack, { authorizer: make(stack) })).toThrow(/invalid prop `authorizer`/);
+  });
+
+  test('the Cognito refusal says why and what to use instead', () => {
+    const stack = testStack();
+    const cognito = new CognitoUserPoolsAuthorizer(stack, 'Cognito', { cognitoUserPools: [new UserPool(stack, 'Pool')] });
+    expect(() => api(stack, { authorizer: cognito })).toThrow(/authorizer`.*any one of a method's scopes and ignores groups.*ApiIdentity/);
+  });
+
+  test('an ApiIdentity authorizer built from another route table is refused, naming the route it would under-enforce', () => {
+    const stack = testStack();
+    // Same routes, but the admin route only needs accounts/read there and no group.
+    const weaker = identity(stack, [HEALTH, READ, { ...ADMIN, auth: { scopes: ['accounts/admin'] } }]);
+    expect(() => api(stack, { authorizer: weaker.authorizer })).toThrow(/`authorizer`.*another route table.*DELETE \/accounts\/\{accountId\}.*groups \[admins\].*routes\[2\]/);
+  });
+
+  test('an ApiIdentity authorizer that lacks a protected route of the API is refused', () => {
+    const stack = testStack();
+    const partial = identity(stack, [HEALTH, READ]);
+    expect(() => api(stack, { authorizer: partial.authorizer })).toThrow(/`authorizer`.*DELETE \/accounts\/\{accountId\}.*not in the authorizer's route policy/);
+  });
+
+  describe('unsafeAcceptForeignAuthorizer', () => {
+    const reason = 'Team IAM reviewed it (SEC-142); it enforces the same scopes and groups, tested in its repo';
+
+    test('accepts an own Lambda authorizer with a warning and the reason on every protected method\'s acknowledgement', () => {
+      const app = testApp();
+      const stack = testStack(app);
+      const built = api(stack, { authorizer: lambdaAuthorizer(stack), unsafeAcceptForeignAuthorizer: { reason } });
+      Annotations.fromStack(stack).hasWarning('/TestStack/Api', Match.stringLikeRegexp(`did not build.*${reason.slice(0, 20)}.*secure-rest-api:foreign-authorizer`));
+      const acks = acknowledgements(built).filter((a) => a.id === 'AwsSolutions-COG4' && a.reason.includes('unsafeAcceptForeignAuthorizer'));
+      expect(acks.map((a) => a.path).sort()).toEqual(['TestStack/Api/Api/Default/accounts/{accountId}/DELETE', 'TestStack/Api/Api/Default/accounts/{accountId}/GET']);
+      expect(acks.every((a) => a.reason.includes(reason))).toBe(true);
+      expect(nagFindings(app)).toEqual([]);
+    });
+
+    test('never accepts a Cognito authorizer', () => {
+      const stack = testStack();
+      const cognito = new CognitoUserPoolsAuthorizer(stack, 'Cognito', { cognitoUserPools: [new UserPool(stack, 'Pool')] });
+      expect(() => api(stack, { authorizer: cognito, unsafeAcceptForeignAuthorizer: { reason } })).toThrow(/invalid prop `authorizer`/);
+    });
+
+    test('needs a real reason', () => {
+      const stack = testStack();
+      expect(() => api(stack, { authorizer: lambdaAuthorizer(stack), unsafeAcceptForeignAuthorizer: { reason: 'ok' } }))
+        .toThrow(/unsafeAcceptForeignAuthorizer\.reason/);
+    });
+
+    test('is refused next to the library\'s own authorizer (nothing to opt out of) and without any authorizer', () => {
+      const stack = testStack();
+      expect(() => api(stack, { authorizer: routeTableAuthorizer(stack, ROUTES), unsafeAcceptForeignAuthorizer: { reason } }))
+        .toThrow(/unsafeAcceptForeignAuthorizer/);
+      expect(() => api(testStack(), { routes: [HEALTH], unsafeAcceptForeignAuthorizer: { reason } })).toThrow(/unsafeAcceptForeignAuthorizer/);
+    });
+  });
+});
