@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import { toJSONSchema, type $ZodType } from 'zod/v4/core';
 import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, SECURITY_HEADERS } from '../../lambda/runtime/security-headers';
 import { secureLogGroup } from '../common/encryption';
+import { findHandlerEntry } from '../common/handler-entry';
 import { routePolicyMismatches, routePolicyOfAuthorizer } from '../common/library-authorizer';
 import { kebab, pascal } from '../common/naming';
 import { requireValidThrottle, stageMethodThrottle } from '../common/throttle';
@@ -90,7 +91,9 @@ export interface SecureRestApiProps {
    */
   readonly handlers?: Readonly<Record<string, IFunction>>;
   /**
-   * Directory holding `<handler>.ts` entry files, built as {@link SecureFunction}s.
+   * Directory holding one entry file per handler, `<handler>.ts`, `.mts`, `.js`, `.mjs` or `.cjs`, built
+   * as {@link SecureFunction}s with the consumer's esbuild. A TypeScript source wins over a compiled `.js`
+   * beside it; two sources of one language (`x.ts` and `x.mts`) or a missing entry fail synth.
    * @default - none: every handler must be in `handlers`
    */
   readonly handlersDir?: string;
@@ -420,9 +423,10 @@ export class SecureRestApi extends Construct {
       throw new SecureApiConfigError(this, `routes[${index}].handler`,
         `handler "${route.handler}" is not in \`handlers\` and no \`handlersDir\` is set`);
     }
+    const entry = this.handlerEntry(route, index, props.handlersDir);
     const fn = new SecureFunction(this, `${pascal(route.handler)}Function`, {
       ...props.functionDefaults,
-      entry: path.join(props.handlersDir, `${route.handler}.ts`),
+      entry,
       serviceName: props.serviceName ?? kebab(this.node.id),
       description: `Handler ${route.handler} of ${this.node.path}`,
       environment: {
@@ -433,6 +437,21 @@ export class SecureRestApi extends Construct {
     });
     this.functionsByName.set(route.handler, fn);
     return fn;
+  }
+
+  /** `<handlersDir>/<handler>.{ts,mts,js,mjs,cjs}`; a missing or ambiguous entry fails synth here, not in esbuild. */
+  private handlerEntry(route: RouteDefinition, index: number, handlersDir: string): string {
+    requireProp(!Token.isUnresolved(handlersDir), this, 'handlersDir', 'must be a literal path (it is read at synth)');
+    const found = findHandlerEntry(handlersDir, route.handler);
+    if (found.kind === 'ambiguous') {
+      throw new SecureApiConfigError(this, `routes[${index}].handler`,
+        `handler "${route.handler}" of ${routeKey(route)} has several entry files (${found.candidates.map((c) => path.basename(c)).join(', ')}) in ${handlersDir}; keep one`);
+    }
+    if (found.kind === 'missing') {
+      throw new SecureApiConfigError(this, `routes[${index}].handler`,
+        `no entry for handler "${route.handler}" of ${routeKey(route)}: none of ${found.searched.join(', ')} exists in ${handlersDir} (or put the function in \`handlers\`)`);
+    }
+    return found.entry;
   }
 
   private bodyModel(route: RouteDefinition, index: number): IModel {

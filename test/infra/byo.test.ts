@@ -3,6 +3,7 @@
  * backends behind the same protections as Lambda routes, ApiAlarms on an API it did not build, and
  * handler entries in any of the languages a consumer writes them in.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import {
@@ -10,6 +11,7 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { UserPool } from 'aws-cdk-lib/aws-cognito';
+import { findHandlerEntry } from '../../lib/common/handler-entry';
 import { acknowledgements } from '../../lib/compliance/acknowledge';
 import { ApiIdentity } from '../../lib/constructs/api-identity';
 import { SecureFunction } from '../../lib/constructs/secure-function';
@@ -127,5 +129,81 @@ describe('authorizer: only one that enforces the route table is accepted', () =>
         .toThrow(/unsafeAcceptForeignAuthorizer/);
       expect(() => api(testStack(), { routes: [HEALTH], unsafeAcceptForeignAuthorizer: { reason } })).toThrow(/unsafeAcceptForeignAuthorizer/);
     });
+  });
+});
+
+describe('handlersDir: .ts .mts .js .mjs .cjs entries', () => {
+  const ESM = 'export const handler = async () => ({ statusCode: 200, body: "{}" });\n';
+  const CJS = 'exports.handler = async () => ({ statusCode: 200, body: "{}" });\n';
+  const CONTENT: Record<string, string> = { '.ts': ESM, '.mts': ESM, '.js': ESM, '.mjs': ESM, '.cjs': CJS };
+
+  const created: string[] = [];
+  afterAll(() => { for (const dir of created) fs.rmSync(dir, { recursive: true, force: true }); });
+
+  function dirWith(...files: string[]): string {
+    // Under the project root (NodejsFunction requires entries inside it), in the ignored cdk.out folder.
+    const parent = path.join(__dirname, '..', '..', 'cdk.out', 'test-handlers');
+    fs.mkdirSync(parent, { recursive: true });
+    const dir = fs.mkdtempSync(path.join(parent, 'handlers-'));
+    created.push(dir);
+    for (const file of files) fs.writeFileSync(path.join(dir, file), CONTENT[path.extname(file)] ?? ESM);
+    return dir;
+  }
+
+  function build(dir: string, bundle = false): { stack: Stack; api: SecureRestApi } {
+    const stack = testStack(testApp({ bundle }));
+    return { stack, api: new SecureRestApi(stack, 'Api', { routes: [HEALTH], allowedOrigins: [], handlersDir: dir }) };
+  }
+
+  test('each of .ts .mts .js .mjs .cjs is bundled by the local esbuild and the bundle answers as the Lambda runtime calls it', async () => {
+    const exts = ['.ts', '.mts', '.js', '.mjs', '.cjs'];
+    const names = exts.map((ext) => `h-${ext.slice(1)}`);
+    const dir = dirWith(...exts.map((ext, i) => `${names[i]}${ext}`));
+    const app = testApp({ bundle: true, context: { 'aws:cdk:enable-asset-metadata': true } });
+    const stack = testStack(app);
+    new SecureRestApi(stack, 'Api', {
+      routes: names.map((handler): RouteDefinition => ({ ...HEALTH, path: `/${handler}`, handler })),
+      allowedOrigins: [],
+      handlersDir: dir,
+    });
+    const assembly = app.synth();
+    const resources = assembly.getStackByName(stack.stackName).template.Resources as Record<string, { Type: string; Metadata?: Record<string, string>; Properties: { Description?: string } }>;
+    for (const name of names) {
+      const fn = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Description?.startsWith(`Handler ${name} `));
+      const assetPath = fn?.Metadata?.['aws:asset:path'];
+      expect(assetPath).toBeDefined();
+      const bundle = path.join(assembly.directory, assetPath as string, 'index.js');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundle is CommonJS, as Lambda loads it
+      const mod = require(bundle) as { handler: () => Promise<{ statusCode: number }> };
+      await expect(mod.handler()).resolves.toEqual({ statusCode: 200, body: '{}' });
+    }
+  }, 120_000);
+
+  test('a TypeScript source wins over the compiled .js tsc leaves beside it (and .mts over .mjs)', () => {
+    const dir = dirWith('health.ts', 'health.js', 'other.mts', 'other.mjs', 'plain.cjs');
+    expect(findHandlerEntry(dir, 'health')).toEqual({ kind: 'found', entry: path.join(dir, 'health.ts') });
+    expect(findHandlerEntry(dir, 'other')).toEqual({ kind: 'found', entry: path.join(dir, 'other.mts') });
+    expect(findHandlerEntry(dir, 'plain')).toEqual({ kind: 'found', entry: path.join(dir, 'plain.cjs') });
+    expect(() => build(dir)).not.toThrow();
+  });
+
+  test.each([
+    ['health.ts', 'health.mts'],
+    ['health.js', 'health.cjs'],
+    ['health.mjs', 'health.js'],
+  ])('%s next to %s is ambiguous: synth error naming the handler', (a, b) => {
+    const dir = dirWith(a, b);
+    expect(() => build(dir)).toThrow(new RegExp(`routes\\[0\\]\\.handler.*"health".*GET /health.*several entry files.*${b.replace('.', '\\.')}|routes\\[0\\]\\.handler.*"health".*several entry files.*${a.replace('.', '\\.')}`));
+  });
+
+  test('a missing entry names the route and every file name searched', () => {
+    const dir = dirWith('other.ts');
+    expect(() => build(dir)).toThrow(/routes\[0\]\.handler.*"health" of GET \/health: none of health\.ts, health\.mts, health\.js, health\.mjs, health\.cjs exists/);
+  });
+
+  test('a directory named like an entry is not an entry', () => {
+    const dir = dirWith();
+    fs.mkdirSync(path.join(dir, 'health.ts'));
+    expect(() => build(dir)).toThrow(/none of health\.ts/);
   });
 });
