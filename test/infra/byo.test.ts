@@ -5,17 +5,22 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Stack } from 'aws-cdk-lib';
+import { Aws, Fn, Stack } from 'aws-cdk-lib';
 import {
-  AuthorizationType, CognitoUserPoolsAuthorizer, IAuthorizer, RequestAuthorizer, TokenAuthorizer,
+  AccessLogFormat, AuthorizationType, CfnStage, CognitoUserPoolsAuthorizer, IAuthorizer, LogGroupLogDestination, MockIntegration,
+  RequestAuthorizer, RestApi, Stage as ApiStage, TokenAuthorizer,
 } from 'aws-cdk-lib/aws-apigateway';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { UserPool } from 'aws-cdk-lib/aws-cognito';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { accessLogFormatProblems, requiredAccessLogFields } from '../../lib/common/access-log-format';
 import { findHandlerEntry } from '../../lib/common/handler-entry';
 import { acknowledgements } from '../../lib/compliance/acknowledge';
+import { ApiAlarms } from '../../lib/constructs/api-alarms';
 import { ApiIdentity } from '../../lib/constructs/api-identity';
 import { SecureFunction } from '../../lib/constructs/secure-function';
 import { SecureRestApi, SecureRestApiProps } from '../../lib/constructs/secure-rest-api';
+import { accessLogFormatString } from '../../lib/defaults/logging';
 import { RouteDefinition, RouteTable } from '../../lib/routes';
 import { nagFindings, testApp, testStack } from '../helpers/app';
 import { routeTableAuthorizer } from '../helpers/authorizer';
@@ -205,5 +210,80 @@ describe('handlersDir: .ts .mts .js .mjs .cjs entries', () => {
     const dir = dirWith();
     fs.mkdirSync(path.join(dir, 'health.ts'));
     expect(() => build(dir)).toThrow(/none of health\.ts/);
+  });
+});
+
+describe('ApiAlarms on an API it did not build: the access-log format its filters read', () => {
+  function ownApi(stack: Stack, format?: AccessLogFormat, logGroup = new LogGroup(stack, 'AccessLogs')): { stage: ApiStage; logGroup: LogGroup } {
+    const rest = new RestApi(stack, 'OwnApi', {
+      deployOptions: { accessLogDestination: new LogGroupLogDestination(logGroup), ...(format ? { accessLogFormat: format } : {}) },
+    });
+    rest.root.addMethod('GET', new MockIntegration());
+    return { stage: rest.deploymentStage, logGroup };
+  }
+
+  test('accepts a stage that logs accessLogFormatString() to the given group, and its filters read those fields', () => {
+    const stack = testStack();
+    const { stage, logGroup } = ownApi(stack, AccessLogFormat.custom(accessLogFormatString()));
+    new ApiAlarms(stack, 'Alarms', { stage, accessLogGroup: logGroup });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Logs::MetricFilter', 4);
+    template.hasResourceProperties('AWS::Logs::MetricFilter', { FilterPattern: '{ $.status = 401 }' });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('access-log-format-unverified'));
+  });
+
+  test('the checker knows the fields from the filter definitions', () => {
+    expect(requiredAccessLogFields()).toEqual([
+      { key: 'apiId', variable: '$context.apiId', type: 'string' },
+      { key: 'stage', variable: '$context.stage', type: 'string' },
+      { key: 'status', variable: '$context.status', type: 'number' },
+    ]);
+    expect(accessLogFormatProblems(accessLogFormatString())).toEqual([]);
+    expect(accessLogFormatProblems('{"apiId":"$context.apiId","stage":"$context.stage","status":"$context.status"}'))
+      .toEqual([expect.stringMatching(/quotes "status"/)]);
+    expect(accessLogFormatProblems('{"apiId":"$context.apiId","stage":"$context.stage","status":$context.integration.status}'))
+      .toEqual([expect.stringMatching(/"status" but not as "status":\$context\.status/)]);
+  });
+
+  test.each<[string, AccessLogFormat | undefined, RegExp]>([
+    ['CDK\'s default (CLF)', undefined, /invalid prop `stage`.*not a JSON object/],
+    ['Common Log Format', AccessLogFormat.clf(), /invalid prop `stage`.*not a JSON object/],
+    ['JSON with standard fields (no apiId/stage, quoted status)', AccessLogFormat.jsonWithStandardFields(), /invalid prop `stage`.*no "apiId" field.*no "stage" field.*quotes "status"/],
+    ['a custom JSON format without status', AccessLogFormat.custom('{"requestId":"$context.requestId","apiId":"$context.apiId","stage":"$context.stage"}'), /invalid prop `stage`.*no "status" field/],
+  ])('%s fails synth naming `stage`', (_name, format, message) => {
+    const stack = testStack();
+    const { stage, logGroup } = ownApi(stack, format);
+    expect(() => new ApiAlarms(stack, 'Alarms', { stage, accessLogGroup: logGroup })).toThrow(message);
+  });
+
+  test('a stage without an access log fails synth naming `stage`', () => {
+    const stack = testStack();
+    const rest = new RestApi(stack, 'OwnApi');
+    rest.root.addMethod('GET', new MockIntegration());
+    expect(() => new ApiAlarms(stack, 'Alarms', { stage: rest.deploymentStage, accessLogGroup: new LogGroup(stack, 'Lg') }))
+      .toThrow(/invalid prop `stage`.*writes no access log/);
+  });
+
+  test('a log group the stage does not write to fails synth naming `accessLogGroup`', () => {
+    const stack = testStack();
+    const { stage } = ownApi(stack, AccessLogFormat.custom(accessLogFormatString()));
+    expect(() => new ApiAlarms(stack, 'Alarms', { stage, accessLogGroup: new LogGroup(stack, 'Other') }))
+      .toThrow(/invalid prop `accessLogGroup`.*gets no access log/);
+  });
+
+  test('a format built from unresolvable tokens is accepted with a warning (never a false error)', () => {
+    const stack = testStack();
+    const format = AccessLogFormat.custom(Fn.join('', ['{"status":$context.status,"region":"', Aws.REGION, '"}']));
+    const { stage, logGroup } = ownApi(stack, format);
+    new ApiAlarms(stack, 'Alarms', { stage, accessLogGroup: logGroup });
+    Annotations.fromStack(stack).hasWarning('/TestStack/Alarms', Match.stringLikeRegexp('could not be checked.*built from tokens'));
+  });
+
+  test('an escape-hatch change of the format after ApiAlarms was built fails synth', () => {
+    const stack = testStack();
+    const { stage, logGroup } = ownApi(stack, AccessLogFormat.custom(accessLogFormatString()));
+    new ApiAlarms(stack, 'Alarms', { stage, accessLogGroup: logGroup });
+    (stage.node.defaultChild as CfnStage).accessLogSetting = { destinationArn: logGroup.logGroupArn, format: AccessLogFormat.clf().toString() };
+    expect(() => Template.fromStack(stack)).toThrow(/invalid prop `stage`.*not a JSON object/);
   });
 });
