@@ -21,6 +21,7 @@ export * from './common/encryption';
 export * from './constructs/secure-function';
 export * from './constructs/secure-rest-api';
 export * from './constructs/api-alarms';
+export { accessLogFormatProblems, requiredAccessLogFields } from './common/access-log-format';
 export * from './constructs/api-firewall';
 export * from './constructs/usage-plan-tiers';
 export * from './constructs/api-identity';

@@ -19,6 +19,7 @@ import { requireProp, SecureApiConfigError } from '../errors';
 import { protectionOf, routeKey, RouteDefinition, RouteTable, routeTableProblems } from '../routes';
 import { SecureFunction, SecureFunctionOptions } from './secure-function';
 import { pascal } from '../common/naming';
+import { markRouteTableAuthorizer } from '../common/library-authorizer';
 
 /** How much of Cognito's threat protection (PLUS feature plan) is on. */
 export enum ThreatProtection {
@@ -318,6 +319,8 @@ export class ApiIdentity extends Construct {
       resultsCacheTtl: cacheTtl,
       authorizerName: `${Stack.of(this).stackName}-${this.node.id}`.slice(0, 128),
     });
+    // SecureRestApi accepts only an authorizer that enforces its route table: this one, for these rules.
+    markRouteTableAuthorizer(this.authorizer, this.routePolicy);
   }
 
   private oauthScope(scope: string): OAuthScope {

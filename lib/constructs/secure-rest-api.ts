@@ -14,6 +14,8 @@ import { Construct } from 'constructs';
 import { toJSONSchema, type $ZodType } from 'zod/v4/core';
 import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, SECURITY_HEADERS } from '../../lambda/runtime/security-headers';
 import { secureLogGroup } from '../common/encryption';
+import { findHandlerEntry } from '../common/handler-entry';
+import { routePolicyMismatches, routePolicyOfAuthorizer } from '../common/library-authorizer';
 import { kebab, pascal } from '../common/naming';
 import { requireValidThrottle, stageMethodThrottle } from '../common/throttle';
 import { acknowledgeRule } from '../compliance/acknowledge';
@@ -60,6 +62,15 @@ export interface SecureDomainOptions {
   readonly basePath?: string;
 }
 
+/** Why a foreign authorizer is acceptable: see `SecureRestApiProps.unsafeAcceptForeignAuthorizer`. */
+export interface ForeignAuthorizerAcceptance {
+  /**
+   * Why this authorizer enforces what the route table declares (at least 10 characters), e.g. which
+   * team reviewed it and where its scope checks are tested. Shown in the warning and the security report.
+   */
+  readonly reason: string;
+}
+
 /** Props of {@link SecureRestApi}. */
 export interface SecureRestApiProps {
   /** The route table: the single place where routes are declared. */
@@ -80,7 +91,9 @@ export interface SecureRestApiProps {
    */
   readonly handlers?: Readonly<Record<string, IFunction>>;
   /**
-   * Directory holding `<handler>.ts` entry files, built as {@link SecureFunction}s.
+   * Directory holding one entry file per handler, `<handler>.ts`, `.mts`, `.js`, `.mjs` or `.cjs`, built
+   * as {@link SecureFunction}s with the consumer's esbuild. A TypeScript source wins over a compiled `.js`
+   * beside it; two sources of one language (`x.ts` and `x.mts`) or a missing entry fail synth.
    * @default - none: every handler must be in `handlers`
    */
   readonly handlersDir?: string;
@@ -90,9 +103,24 @@ export interface SecureRestApiProps {
   readonly serviceName?: string;
   /**
    * Authorizer for every route that is not public. Required as soon as one route is protected.
+   *
+   * Only an authorizer that enforces this route table is accepted: `ApiIdentity.authorizer` built from
+   * the same routes (every scope of a route required, plus one of its groups). A Cognito user-pools
+   * authorizer (`CognitoUserPoolsAuthorizer`) is refused: it accepts a token holding any one of a
+   * method's scopes and ignores groups. IAM authorization is refused. Another TOKEN/REQUEST authorizer is
+   * refused unless `unsafeAcceptForeignAuthorizer` says why it is safe.
    * @default - none (only public routes allowed)
    */
   readonly authorizer?: IAuthorizer;
+  /**
+   * Accept a Lambda TOKEN/REQUEST authorizer that the library did not build. The gateway then enforces
+   * whatever that authorizer decides, not the route table's scopes and groups; the handler kit still
+   * needs the authorizer context of `lambda/runtime/authorizer-context.ts`. Warned at synth
+   * (`secure-rest-api:foreign-authorizer`) and the reason is recorded on every protected method's
+   * acknowledgement, so it shows in the security report. Never accepts a Cognito or IAM authorizer.
+   * @default - only the library's own authorizer is accepted
+   */
+  readonly unsafeAcceptForeignAuthorizer?: ForeignAuthorizerAcceptance;
   /** @default 'v1' */
   readonly stageName?: string;
   /**
@@ -369,6 +397,11 @@ export class SecureRestApi extends Construct {
           id: 'AwsSolutions-COG4',
           reason: `Public by decision in the route table: ${route.auth.reason}`,
         });
+      } else if (props.unsafeAcceptForeignAuthorizer) {
+        Validations.of(method).acknowledge({
+          id: 'AwsSolutions-COG4',
+          reason: `Protected by a Lambda authorizer the library did not build, accepted by unsafeAcceptForeignAuthorizer: ${props.unsafeAcceptForeignAuthorizer.reason}`,
+        });
       } else {
         Validations.of(method).acknowledge({
           id: 'AwsSolutions-COG4',
@@ -390,9 +423,10 @@ export class SecureRestApi extends Construct {
       throw new SecureApiConfigError(this, `routes[${index}].handler`,
         `handler "${route.handler}" is not in \`handlers\` and no \`handlersDir\` is set`);
     }
+    const entry = this.handlerEntry(route, index, props.handlersDir);
     const fn = new SecureFunction(this, `${pascal(route.handler)}Function`, {
       ...props.functionDefaults,
-      entry: path.join(props.handlersDir, `${route.handler}.ts`),
+      entry,
       serviceName: props.serviceName ?? kebab(this.node.id),
       description: `Handler ${route.handler} of ${this.node.path}`,
       environment: {
@@ -403,6 +437,21 @@ export class SecureRestApi extends Construct {
     });
     this.functionsByName.set(route.handler, fn);
     return fn;
+  }
+
+  /** `<handlersDir>/<handler>.{ts,mts,js,mjs,cjs}`; a missing or ambiguous entry fails synth here, not in esbuild. */
+  private handlerEntry(route: RouteDefinition, index: number, handlersDir: string): string {
+    requireProp(!Token.isUnresolved(handlersDir), this, 'handlersDir', 'must be a literal path (it is read at synth)');
+    const found = findHandlerEntry(handlersDir, route.handler);
+    if (found.kind === 'ambiguous') {
+      throw new SecureApiConfigError(this, `routes[${index}].handler`,
+        `handler "${route.handler}" of ${routeKey(route)} has several entry files (${found.candidates.map((c) => path.basename(c)).join(', ')}) in ${handlersDir}; keep one`);
+    }
+    if (found.kind === 'missing') {
+      throw new SecureApiConfigError(this, `routes[${index}].handler`,
+        `no entry for handler "${route.handler}" of ${routeKey(route)}: none of ${found.searched.join(', ')} exists in ${handlersDir} (or put the function in \`handlers\`)`);
+    }
+    return found.entry;
   }
 
   private bodyModel(route: RouteDefinition, index: number): IModel {
@@ -531,6 +580,42 @@ export class SecureRestApi extends Construct {
       requireProp(props.authorizer !== undefined, this, 'authorizer',
         `routes[${protectedIndex}] (${routeKey(props.routes[protectedIndex] as RouteDefinition)}) is protected but no authorizer is set; mark it \`auth: { public: true, reason }\` or pass an authorizer`);
     }
+    this.validateAuthorizer(props);
+  }
+
+  /** Refuses any authorizer that would not enforce the route table's scopes (all) and groups (any). */
+  private validateAuthorizer(props: SecureRestApiProps): void {
+    const { authorizer, unsafeAcceptForeignAuthorizer: acceptance } = props;
+    if (!authorizer) {
+      requireProp(acceptance === undefined, this, 'unsafeAcceptForeignAuthorizer', 'is set but no `authorizer` is given; remove it');
+      return;
+    }
+    const policy = routePolicyOfAuthorizer(authorizer);
+    if (policy) {
+      requireProp(acceptance === undefined, this, 'unsafeAcceptForeignAuthorizer',
+        'the authorizer is the library\'s own (ApiIdentity); remove the opt-out so the route table stays enforced');
+      const mismatch = routePolicyMismatches(props.routes, policy)[0];
+      if (mismatch) {
+        throw new SecureApiConfigError(this, 'authorizer',
+          `was built from another route table: ${mismatch.message} (${mismatch.prop}); build the ApiIdentity from the same \`routes\``);
+      }
+      return;
+    }
+    const type = authorizer.authorizationType;
+    if (type === AuthorizationType.COGNITO) {
+      throw new SecureApiConfigError(this, 'authorizer',
+        'a Cognito user-pools authorizer lets through a token that holds any one of a method\'s scopes and ignores groups, so the route table\'s scopes (all required) and groups would not be enforced; use ApiIdentity (it can take an existing user pool) and pass `identity.authorizer`');
+    }
+    if (type !== undefined && type !== AuthorizationType.CUSTOM) {
+      throw new SecureApiConfigError(this, 'authorizer',
+        `${type} authorization does not check the route table's scopes and groups; use ApiIdentity and pass \`identity.authorizer\``);
+    }
+    requireProp(acceptance !== undefined, this, 'authorizer',
+      'is not the authorizer of an ApiIdentity built from these routes, so nothing guarantees that the route table\'s scopes (all required) and groups are enforced; pass `identity.authorizer`, or set `unsafeAcceptForeignAuthorizer: { reason }` if your own Lambda authorizer enforces them');
+    requireProp(Token.isUnresolved(acceptance.reason) || acceptance.reason.trim().length >= 10, this, 'unsafeAcceptForeignAuthorizer.reason',
+      'say why the foreign authorizer enforces the route table (at least 10 characters)');
+    Annotations.of(this).addWarningV2('secure-rest-api:foreign-authorizer',
+      `unsafeAcceptForeignAuthorizer: protected routes use an authorizer the library did not build; the route table's scopes and groups are enforced only if it does so itself. Reason given: ${acceptance.reason}`);
   }
 
   private validateDomain(domain: SecureDomainOptions): void {
