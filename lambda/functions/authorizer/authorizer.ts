@@ -337,7 +337,8 @@ function identityOf(
   const integration = machine ? integrations.get(clientId as string) : undefined;
   // The owner of what a machine creates is its integration, not the client: a rotated (second)
   // client of the same integration keeps its objects, and two integrations never share an owner.
-  const principalId = integration && integration.principal === 'integration' ? `${INTEGRATION_PRINCIPAL_PREFIX}${integration.id}` : sub as string;
+  const owner = integration?.principal === 'integration' ? integration.id : undefined;
+  const principalId = owner !== undefined ? `${INTEGRATION_PRINCIPAL_PREFIX}${owner}` : sub as string;
   return {
     principalId,
     clientId: clientId as string,
@@ -351,7 +352,7 @@ function identityOf(
       scopes: scopeList.join(' '),
       groups: groupList.join(' '),
       principalType: machine ? 'machine' : 'user',
-      integration: integration?.id ?? '',
+      integration: owner ?? '',
     },
   };
 }
