@@ -24,3 +24,6 @@ export * from './compliance/acknowledge';
 export * from './compliance/rule-packs';
 export * from './constructs/private-network';
 export * from './openapi';
+export * from './preflight';
+export * from './common/unique-names';
+export * from './defaults/api-models';
