@@ -2,15 +2,15 @@ import { allowsAction, referencedId, resourcesOfType, servicePrincipals, stateme
 import { CfnTemplateJson, PreflightCheck, PreflightFinding } from '../types';
 
 /** Whether a key's policy lets `service` (a principal matching the pattern) use every one of `actions`. */
-function keyAllows(template: CfnTemplateJson, keyId: string, service: RegExp, actions: readonly string[]): boolean {
+function keyAllows(template: CfnTemplateJson, keyId: string, service: (principal: string) => boolean, actions: readonly string[]): boolean {
   const policy = template.Resources?.[keyId]?.Properties?.KeyPolicy;
-  const granted = statements(policy).filter((st) => servicePrincipals(st).some((p) => service.test(p)));
+  const granted = statements(policy).filter((st) => servicePrincipals(st).some(service));
   return actions.every((action) => granted.some((st) => allowsAction(st, action)));
 }
 
 const LOGS_ACTIONS = ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'];
 /** `logs.amazonaws.com` or `logs.<region>.amazonaws.com` (a region reference renders as `{}`). */
-const LOGS_PRINCIPAL = /^logs\.(?:[a-z0-9{}-]{1,30}\.)?amazonaws\.com$/;
+const LOGS_PRINCIPAL = (p: string): boolean => p.startsWith('logs.') && p.endsWith('.amazonaws.com') && !p.slice(5, -14).includes('.');
 
 /**
  * A log group encrypted with a customer-managed key is refused by CreateLogGroup ("The specified KMS key
@@ -45,7 +45,7 @@ export const alarmTopicKeyPolicy: PreflightCheck = {
       if (!alarmTopics.has(id)) return [];
       const keyId = referencedId(topic.Properties?.KmsMasterKeyId);
       if (keyId === undefined || template.Resources?.[keyId]?.Type !== 'AWS::KMS::Key') return [];
-      return keyAllows(template, keyId, /^cloudwatch\.amazonaws\.com$/, TOPIC_ACTIONS) ? [] : [{
+      return keyAllows(template, keyId, (p) => p === 'cloudwatch.amazonaws.com', TOPIC_ACTIONS) ? [] : [{
         check: 'alarm-topic-key-policy', level: 'error', logicalId: id, prop: 'alarmTopic.masterKey',
         message: `alarms notify topic ${id}, encrypted with key ${keyId} whose policy does not let cloudwatch.amazonaws.com ${TOPIC_ACTIONS.join(', ')}: CloudWatch drops every notification silently. Grant them to the CloudWatch principal (with aws:SourceAccount / aws:SourceArn conditions), as ApiAlarms does.`,
       }];
