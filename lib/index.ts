@@ -1,8 +1,13 @@
 /**
  * Secure-by-default REST API constructs for AWS CDK v2.
  *
+ * The main entry: constructs, route-table types, secure defaults and errors. Handler code imports
+ * `@secure-api/cdk/runtime`; the cdk-nag rule packs are `@secure-api/cdk/rule-packs`.
+ *
  * @example
  * import { SecureRestApi } from '@secure-api/cdk';
+ * @packageDocumentation
+ * @module @secure-api/cdk
  */
 export * from './errors';
 export * from './routes';
@@ -23,6 +28,5 @@ export * from './constructs/usage-plan-tiers';
 export * from './constructs/api-identity';
 export * from './defaults/identity';
 export * from './compliance/acknowledge';
-export * from './compliance/rule-packs';
 export * from './constructs/private-network';
 export * from './openapi';

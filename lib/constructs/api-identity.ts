@@ -20,6 +20,7 @@ import { protectionOf, routeKey, RouteDefinition, RouteTable, routeTableProblems
 import { SecureFunction, SecureFunctionOptions } from './secure-function';
 import { pascal } from '../common/naming';
 import { markRouteTableAuthorizer } from '../common/library-authorizer';
+import { defaultCognitoDomainPrefix } from '../common/unique-names';
 
 /** How much of Cognito's threat protection (PLUS feature plan) is on. */
 export enum ThreatProtection {
@@ -94,8 +95,9 @@ export interface ApiIdentityProps {
    * Prefix of the Cognito domain `https://<prefix>.auth.<region>.amazoncognito.com` that serves the
    * OAuth endpoints (`/oauth2/authorize`, `/oauth2/token`, `/oauth2/revoke`). Globally unique per region;
    * lowercase letters, digits and hyphens; must not contain `aws`, `amazon` or `cognito`.
+   * @default - `<stack name>-<account id>` ({@link defaultCognitoDomainPrefix}): unique per account and region
    */
-  readonly domainPrefix: string;
+  readonly domainPrefix?: string;
   /** The browser/mobile app client (authorization code + PKCE). */
   readonly publicClient: PublicClientOptions;
   /** The machine-to-machine client (client credentials). @default - no machine client */
@@ -179,7 +181,9 @@ export class ApiIdentity extends Construct {
   constructor(scope: Construct, id: string, props: ApiIdentityProps) {
     super(scope, id);
     this.validateRoutes(props);
-    this.validateDomainPrefix(props.domainPrefix);
+    // A fixed prefix collides with every other account that deployed it: derive one unless given.
+    if (props.domainPrefix !== undefined) this.validateDomainPrefix(props.domainPrefix);
+    const domainPrefix = props.domainPrefix ?? defaultCognitoDomainPrefix(this);
     const routeScopes = new Set(props.routes.flatMap((r) => protectionOf(r)?.scopes ?? []));
 
     const client = props.publicClient;
@@ -242,7 +246,7 @@ export class ApiIdentity extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    this.domain = this.userPool.addDomain('Domain', { cognitoDomain: { domainPrefix: props.domainPrefix } });
+    this.domain = this.userPool.addDomain('Domain', { cognitoDomain: { domainPrefix } });
     this.tokenEndpoint = `${this.domain.baseUrl()}/oauth2/token`;
 
     this.resourceServers = this.addResourceServers(props.routes);

@@ -1,9 +1,9 @@
 import * as path from 'path';
-import { Annotations, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat, ApiKeySourceType, AuthorizationType, CfnClientCertificate, CfnMethod, CfnStage, ConnectionType, DomainName,
   EndpointAccessMode, EndpointType, HttpIntegration, IAuthorizer, IModel, Integration, LambdaIntegration, LogGroupLogDestination,
-  Method, MethodLoggingLevel, MethodOptions, MTLSConfig, RequestValidator, RestApi, SecurityPolicy, Stage,
+  Method, MethodDeploymentOptions, MethodLoggingLevel, MTLSConfig, RequestValidator, RestApi, SecurityPolicy, Stage,
 } from 'aws-cdk-lib/aws-apigateway';
 import { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { IKey } from 'aws-cdk-lib/aws-kms';
@@ -154,11 +154,21 @@ export interface SecureRestApiProps {
    */
   readonly maxBodyBytes?: number;
   /**
-   * Create the account-level CloudWatch role that API Gateway needs for execution logs.
-   * Turn off only if the account already has one.
-   * @default true
+   * Create the account-level CloudWatch role that API Gateway needs for execution logs, and point the
+   * region's `AWS::ApiGateway::Account` setting at it. That setting is one per account and region: it
+   * replaces a role the account already has (common in landing-zone accounts, where the platform team
+   * owns it), and the role is retained when the stack is deleted. Turn it on in an account where no API
+   * Gateway CloudWatch role is set yet (a fresh account): without one, creating a stage with execution
+   * logging fails ("CloudWatch Logs role ARN must be set in account settings"). docs/deploy.md has the check.
+   * @default false
    */
   readonly cloudWatchRole?: boolean;
+  /**
+   * Name of the REST API (the `ApiName` dimension of its CloudWatch metrics, alarms and dashboard). Must be
+   * unique in the account and region, or metrics of two APIs merge.
+   * @default - derived from the stack and construct path (`Names.uniqueResourceName`)
+   */
+  readonly restApiName?: string;
   /** @default - a description naming the construct */
   readonly description?: string;
 
@@ -219,6 +229,11 @@ export class SecureRestApi extends Construct {
   public readonly stage: Stage;
   /** The access-log group (JSON, one line per request). */
   public readonly accessLogGroup: ILogGroup;
+  /**
+   * The execution-log group `API-Gateway-Execution-Logs_<restApiId>/<stage>`, created by the stack (KMS,
+   * retention, RETAIN) before the stage, so API Gateway never creates it unencrypted and never expiring.
+   */
+  public readonly executionLogGroup: ILogGroup;
   /** The validator every method uses (body + parameters). */
   public readonly requestValidator: RequestValidator;
   /** The route table this API was built from. */
@@ -275,20 +290,32 @@ export class SecureRestApi extends Construct {
       retention: props.logRetention,
     });
 
-    const methodOptions: Record<string, MethodOptions & { throttlingRateLimit: number; throttlingBurstLimit: number }> = {};
+    const methodOptions: Record<string, MethodDeploymentOptions> = {};
     for (const route of props.routes) {
       const limits = stageMethodThrottle(sensitivityOf(route), stageThrottle, methodThrottle);
-      methodOptions[`${route.path}/${route.method}`] = { throttlingRateLimit: limits.rateLimit, throttlingBurstLimit: limits.burstLimit };
+      // A per-method entry does not inherit the stage's `/*/*` settings: without these three it runs
+      // with execution logs and detailed metrics off.
+      methodOptions[`${route.path}/${route.method}`] = {
+        throttlingRateLimit: limits.rateLimit,
+        throttlingBurstLimit: limits.burstLimit,
+        loggingLevel: MethodLoggingLevel.ERROR,
+        metricsEnabled: true,
+        dataTraceEnabled: false,
+      };
     }
+    const restApiName = props.restApiName ?? Names.uniqueResourceName(this, { maxLength: 255, separator: '-' });
 
     this.api = new RestApi(this, 'Api', {
+      restApiName,
       description: props.description ?? `Secure REST API ${this.node.path}`,
       endpointConfiguration: { types: [EndpointType.REGIONAL] },
       // With a custom domain, the execute-api URL would bypass its TLS policy and mTLS.
       disableExecuteApiEndpoint: props.domain !== undefined,
       apiKeySourceType: ApiKeySourceType.HEADER,
-      cloudWatchRole: props.cloudWatchRole ?? true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      cloudWatchRole: props.cloudWatchRole ?? false,
+      // The account setting keeps pointing at the role after the stack is gone: deleting it would break
+      // execution logs of every API in the region.
+      ...(props.cloudWatchRole === true ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
       failOnWarnings: true,
       deployOptions: {
         stageName: props.stageName ?? DEFAULT_STAGE_NAME,
@@ -314,6 +341,7 @@ export class SecureRestApi extends Construct {
       } : undefined,
     });
     this.stage = this.api.deploymentStage;
+    this.executionLogGroup = this.addExecutionLogGroup(props);
 
     this.requestValidator = this.api.addRequestValidator('BodyAndParams', {
       validateRequestBody: true,
@@ -526,6 +554,19 @@ export class SecureRestApi extends Construct {
     });
   }
 
+  private addExecutionLogGroup(props: SecureRestApiProps): ILogGroup {
+    const stageName = props.stageName ?? DEFAULT_STAGE_NAME;
+    // The name API Gateway writes execution logs to. It carries the REST API id, which is new on every
+    // creation, so the retained group of a deleted stack never blocks the next deployment.
+    const group = secureLogGroup(this, 'ExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${stageName}`,
+      encryptionKey: props.logEncryptionKey,
+      retention: props.logRetention,
+    });
+    this.stage.node.addDependency(group);
+    return group;
+  }
+
   private addGatewayResponses(): void {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers[name] = `'${value}'`;
@@ -706,11 +747,48 @@ export class SecureRestApi extends Construct {
  * at synth rather than becoming an accept-anything `{}`; refinements (IBAN checksum) stay handler-only.
  */
 export function jsonSchemaDraft4(schema: $ZodType, scope: Construct, prop: string): Record<string, unknown> {
+  let doc: Record<string, unknown>;
   try {
-    return toJSONSchema(schema, { target: 'draft-04', io: 'input', unrepresentable: 'throw' });
+    doc = toJSONSchema(schema, { target: 'draft-04', io: 'input', unrepresentable: 'throw' });
   } catch (err) {
     throw new SecureApiConfigError(scope, prop, `cannot be expressed as JSON Schema: ${(err as Error).message}`);
   }
+  return stripUnsupportedFormats(doc);
+}
+
+/**
+ * String formats JSON Schema draft 4 defines. API Gateway validates models as draft 4 and knows none of
+ * the later ones (`date`, `time`, `uuid`, `duration`, ...): a body with a valid `requestedExecutionDate`
+ * would be refused for `format: date`.
+ */
+export const DRAFT4_STRING_FORMATS: readonly string[] = Object.freeze(['date-time', 'email', 'hostname', 'ipv4', 'ipv6', 'uri']);
+
+const SCHEMA_MAP_KEYWORDS = new Set(['properties', 'patternProperties', 'definitions']);
+const SCHEMA_KEYWORDS = new Set(['items', 'additionalItems', 'additionalProperties', 'not', 'allOf', 'anyOf', 'oneOf']);
+
+/**
+ * A copy of a draft-4 schema without the `format` keywords API Gateway would misjudge: every format
+ * draft 4 does not define, and a draft-4 format where a `pattern` already states the shape (Zod emits
+ * both; API Gateway implements the draft-4 formats only partially, so the pattern is the one contract
+ * handlers and gateway share). Properties that happen to be named `format` are kept.
+ */
+export function stripUnsupportedFormats<T>(node: T): T {
+  if (Array.isArray(node)) return node.map((n: unknown) => stripUnsupportedFormats(n)) as T;
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  const source = node as Record<string, unknown>;
+  for (const [key, value] of Object.entries(source)) {
+    if (key === 'format') {
+      if (typeof value === 'string' && DRAFT4_STRING_FORMATS.includes(value) && source.pattern === undefined) out[key] = value;
+    } else if (SCHEMA_MAP_KEYWORDS.has(key) && value !== null && typeof value === 'object') {
+      out[key] = Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, stripUnsupportedFormats(v)]));
+    } else if (SCHEMA_KEYWORDS.has(key)) {
+      out[key] = stripUnsupportedFormats(value);
+    } else {
+      out[key] = value;
+    }
+  }
+  return out as T;
 }
 
 /** Query parameters a route's `query` schema declares, with whether each is required. */
