@@ -1,3 +1,4 @@
+import type { Duration } from 'aws-cdk-lib';
 import type { $ZodType } from 'zod/v4/core';
 import { DEFAULT_SENSITIVITY, Sensitivity } from './defaults/api';
 
@@ -24,6 +25,13 @@ export interface ProtectedAuth {
    * @default - no group requirement
    */
   readonly groups?: readonly string[];
+  /**
+   * Step-up: the user must have signed in (Cognito `auth_time`, which token refreshes keep) at most this
+   * long ago, enforced by the authorizer. Group-gated routes only; must exceed the authorizer cache TTL
+   * (the cached policy never serves the route beyond the window).
+   * @default - no recent sign-in required
+   */
+  readonly maxAuthAge?: Duration;
 }
 
 /** Who may call a route. */

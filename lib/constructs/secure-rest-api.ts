@@ -191,6 +191,14 @@ export interface SecureRestApiProps {
    * @default - UsagePlanTiers defaults (free, standard, partner)
    */
   readonly usagePlans?: UsagePlanTiersOptions;
+  /**
+   * Where API Gateway reads the usage-plan key. `AUTHORIZER`: from the authorizer's `usageIdentifierKey`
+   * (`ApiIdentity` returns each integration's own key and the people plan's key for users), so no key
+   * ships to any client. `HEADER` (`x-api-key`) makes the key a value every client must hold — in a
+   * browser app it is public — and is warned about.
+   * @default ApiKeySourceType.AUTHORIZER
+   */
+  readonly apiKeySource?: ApiKeySourceType;
   // ---- end edge protection ----
 
   // ---- Monitoring (issue #6): ApiAlarms ----
@@ -284,6 +292,10 @@ export class SecureRestApi extends Construct {
       requireValidThrottle(this, `methodThrottle.${sensitivity}`, limits);
     }
     if (props.domain) this.validateDomain(props.domain);
+    if (props.apiKeySource === ApiKeySourceType.HEADER) {
+      Annotations.of(this).addWarningV2('secure-rest-api:api-key-header',
+        'apiKeySource is HEADER: every client must hold its API key (public in a browser app), so one caller can burn a quota others share; AUTHORIZER keeps keys inside AWS.');
+    }
 
     this.accessLogGroup = secureLogGroup(this, 'AccessLogs', {
       encryptionKey: props.logEncryptionKey,
@@ -311,7 +323,8 @@ export class SecureRestApi extends Construct {
       endpointConfiguration: { types: [EndpointType.REGIONAL] },
       // With a custom domain, the execute-api URL would bypass its TLS policy and mTLS.
       disableExecuteApiEndpoint: props.domain !== undefined,
-      apiKeySourceType: ApiKeySourceType.HEADER,
+      // The authorizer hands API Gateway the caller's usage key: no key ever ships to a client.
+      apiKeySourceType: props.apiKeySource ?? ApiKeySourceType.AUTHORIZER,
       cloudWatchRole: props.cloudWatchRole ?? false,
       // The account setting keeps pointing at the role after the stack is gone: deleting it would break
       // execution logs of every API in the region.
