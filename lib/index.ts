@@ -20,6 +20,7 @@ export * from './defaults/usage-plans';
 export * from './common/encryption';
 export * from './constructs/secure-function';
 export * from './constructs/secure-rest-api';
+export * from './constructs/http-backend';
 export * from './constructs/api-alarms';
 export { accessLogFormatProblems, requiredAccessLogFields } from './common/access-log-format';
 export * from './constructs/api-firewall';

@@ -1,9 +1,9 @@
 import * as path from 'path';
 import { Annotations, Duration, Names, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import {
-  AccessLogFormat, ApiKeySourceType, AuthorizationType, DomainName, EndpointAccessMode, EndpointType,
-  IAuthorizer, IModel, LambdaIntegration, LogGroupLogDestination, Method, MethodDeploymentOptions, MethodLoggingLevel,
-  MTLSConfig, RequestValidator, RestApi, SecurityPolicy, Stage,
+  AccessLogFormat, ApiKeySourceType, AuthorizationType, CfnClientCertificate, CfnMethod, CfnStage, ConnectionType, DomainName,
+  EndpointAccessMode, EndpointType, HttpIntegration, IAuthorizer, IModel, Integration, LambdaIntegration, LogGroupLogDestination,
+  Method, MethodDeploymentOptions, MethodLoggingLevel, MTLSConfig, RequestValidator, RestApi, SecurityPolicy, Stage,
 } from 'aws-cdk-lib/aws-apigateway';
 import { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { IKey } from 'aws-cdk-lib/aws-kms';
@@ -32,6 +32,7 @@ import {
 } from '../routes';
 import { ApiAlarms, ApiAlarmsOptions } from './api-alarms';
 import { ApiFirewall, ApiFirewallOptions } from './api-firewall';
+import { HttpBackend } from './http-backend';
 import { SecureFunction, SecureFunctionOptions } from './secure-function';
 import { UsagePlanTiers, UsagePlanTiersOptions } from './usage-plan-tiers';
 
@@ -92,6 +93,14 @@ export interface SecureRestApiProps {
    * @default - every handler is built from `handlersDir`
    */
   readonly handlers?: Readonly<Record<string, IFunction>>;
+  /**
+   * Existing HTTPS services per handler name: a route whose `handler` names one is proxied to it
+   * (`HTTP_PROXY`) instead of a Lambda function, with the same authorizer, model, parameters, throttles,
+   * WAF rules, alarms and OpenAPI as any route. A name may not be in both `handlers` and `backends`.
+   * See {@link HttpBackend} and docs/backends.md for what such a backend must do itself.
+   * @default - no HTTP backends
+   */
+  readonly backends?: Readonly<Record<string, HttpBackend>>;
   /**
    * Directory holding one entry file per handler, `<handler>.ts`, `.mts`, `.js`, `.mjs` or `.cjs`, built
    * as {@link SecureFunction}s with the consumer's esbuild. A TypeScript source wins over a compiled `.js`
@@ -251,6 +260,14 @@ export class SecureRestApi extends Construct {
   public readonly allowedOrigins: readonly string[];
   /** The function behind each handler name. */
   public readonly functions: ReadonlyMap<string, IFunction>;
+  /** The HTTP backend behind each handler name that routes to one. */
+  public readonly backends: ReadonlyMap<string, HttpBackend>;
+  /**
+   * The client certificate the stage presents to HTTP backends (created when there is one): a backend
+   * reachable from the internet must accept only requests that present it. API Gateway issues it for
+   * 365 days; rotate it before it expires.
+   */
+  public readonly backendClientCertificate?: CfnClientCertificate;
   /** The API Gateway method of each route, by `routeKey` (`POST /payments`). */
   public readonly methods: ReadonlyMap<string, Method>;
   /** The custom domain, if any. */
@@ -270,6 +287,7 @@ export class SecureRestApi extends Construct {
     this.props = props;
     this.routes = props.routes;
     this.functions = this.functionsByName;
+    this.backends = new Map(Object.entries(props.backends ?? {}).filter(([name]) => props.routes.some((r) => r.handler === name)));
     this.allowedOrigins = this.validateOrigins(props.allowedOrigins, props.allowCredentials ?? false);
     this.maxBodyBytes = props.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     requireProp(Number.isInteger(this.maxBodyBytes) && this.maxBodyBytes > 0 && this.maxBodyBytes <= 10 * 1024 * 1024,
@@ -352,6 +370,7 @@ export class SecureRestApi extends Construct {
     });
 
     this.addGatewayResponses();
+    if (this.backends.size > 0) this.backendClientCertificate = this.addBackendClientCertificate();
     this.methods = this.addRoutes(props);
     this.acknowledgeFindings();
 
@@ -388,6 +407,12 @@ export class SecureRestApi extends Construct {
       accessLogGroup: this.accessLogGroup,
     });
     for (const fn of new Set(this.functionsByName.values())) this.alarms.monitorFunction(fn);
+    for (const [name, backend] of this.backends) {
+      this.alarms.monitorHttpBackend(name, {
+        routes: props.routes.filter((r) => r.handler === name),
+        timeout: backend.timeout,
+      });
+    }
     if (this.firewall) this.alarms.monitorWebAcl(this.firewall.metricName);
     // ---- end monitoring ----
 
@@ -411,11 +436,15 @@ export class SecureRestApi extends Construct {
 
   private addRoutes(props: SecureRestApiProps): Map<string, Method> {
     const methods = new Map<string, Method>();
-    const integrations = new Map<string, LambdaIntegration>();
+    const integrations = new Map<string, Integration>();
     props.routes.forEach((route, i) => {
-      const fn = this.resolveHandler(route, i, props);
-      let integration = integrations.get(route.handler);
-      if (!integration) {
+      const backend = this.backends.get(route.handler);
+      let integration = backend ? undefined : integrations.get(route.handler);
+      if (backend) {
+        // One integration per route: the backend URL carries the route's own path.
+        integration = backendIntegration(route, backend);
+      } else if (!integration) {
+        const fn = this.resolveHandler(route, i, props);
         // allowTestInvoke: false keeps the console test-invoke permission (which skips the authorizer) off.
         integration = new LambdaIntegration(fn, { proxy: true, allowTestInvoke: false });
         integrations.set(route.handler, integration);
@@ -460,9 +489,42 @@ export class SecureRestApi extends Construct {
           reason: 'Protected by a Lambda REQUEST authorizer that verifies Cognito access tokens with aws-jwt-verify: unlike the Cognito authorizer it enforces all required scopes (AND) plus group membership per route and returns a policy that stays correct under caching.',
         });
       }
+      if (backend?.connection.kind === 'vpc-link-v2') {
+        // CDK 2.276's Integration has no VPC link V2 target: set it on the L1, and make a change of
+        // link or load balancer produce a new deployment like any other method change.
+        const cfn = method.node.defaultChild as CfnMethod;
+        cfn.addPropertyOverride('Integration.ConnectionType', ConnectionType.VPC_LINK);
+        cfn.addPropertyOverride('Integration.ConnectionId', backend.connection.vpcLinkId);
+        cfn.addPropertyOverride('Integration.IntegrationTarget', backend.connection.loadBalancerArn);
+        this.api.latestDeployment?.addToLogicalId({ [routeKey(route)]: { vpcLinkV2: backend.connection.vpcLinkId, target: backend.connection.loadBalancerArn } });
+      }
       methods.set(routeKey(route), method);
     });
     return methods;
+  }
+
+  /** Presented by the stage to HTTP backends, so they can refuse anything that did not come through the gateway. */
+  private addBackendClientCertificate(): CfnClientCertificate {
+    const certificate = new CfnClientCertificate(this, 'BackendClientCertificate', {
+      description: `Client certificate ${this.node.path} presents to its HTTP backends`,
+    });
+    (this.stage.node.defaultChild as CfnStage).clientCertificateId = certificate.attrClientCertificateId;
+    return certificate;
+  }
+
+  /** Backends: names unique across `handlers`, used by a route, reached over TLS; credential forwarding warned. */
+  private validateBackends(props: SecureRestApiProps): void {
+    for (const [name, backend] of Object.entries(props.backends ?? {})) {
+      const prop = `backends.${name}`;
+      requireProp(backend instanceof HttpBackend, this, prop, 'must be built with HttpBackend.fromUrl / fromVpcLink / fromVpcLinkV2');
+      requireProp(props.handlers?.[name] === undefined, this, prop, `"${name}" is also in \`handlers\`; a handler name targets one function or one backend`);
+      requireProp(props.routes.some((r) => r.handler === name), this, prop, `no route uses "${name}" (a route targets a backend by naming it as its \`handler\`)`);
+      backend.validate(this, prop);
+      if (backend.forwardCredentials) {
+        Annotations.of(this).addWarningV2('secure-rest-api:backend-forwards-credentials',
+          `${prop}.forwardCredentials: the client's Authorization token and API key reach the backend ${backend.baseUrl}; it must keep them out of its logs.`);
+      }
+    }
   }
 
   private resolveHandler(route: RouteDefinition, index: number, props: SecureRestApiProps): IFunction {
@@ -559,9 +621,11 @@ export class SecureRestApi extends Construct {
     acknowledgeRule(stageResource, 'APIGWCacheEnabledAndEncrypted',
       'No response cache on purpose: responses carry one customer\'s financial data and a stage cache keyed without the caller would serve it to another; with no cache there is no cached data to encrypt.',
       ['PCI.DSS.321', 'NIST.800.53.R5']);
-    acknowledgeRule(stageResource, 'APIGWSSLEnabled',
-      'The rule asks for a backend client certificate, which API Gateway presents only to HTTP integrations; every integration here is AWS_PROXY to Lambda, invoked over AWS\'s signed internal path.',
-      ['PCI.DSS.321', 'NIST.800.53.R5']);
+    if (!this.backendClientCertificate) {
+      acknowledgeRule(stageResource, 'APIGWSSLEnabled',
+        'The rule asks for a backend client certificate, which API Gateway presents only to HTTP integrations; every integration here is AWS_PROXY to Lambda, invoked over AWS\'s signed internal path.',
+        ['PCI.DSS.321', 'NIST.800.53.R5']);
+    }
     const cwRole = this.api.node.tryFindChild('CloudWatchRole');
     if (cwRole) {
       Validations.of(cwRole).acknowledge({
@@ -646,6 +710,7 @@ export class SecureRestApi extends Construct {
         `routes[${protectedIndex}] (${routeKey(props.routes[protectedIndex] as RouteDefinition)}) is protected but no authorizer is set; mark it \`auth: { public: true, reason }\` or pass an authorizer`);
     }
     this.validateAuthorizer(props);
+    this.validateBackends(props);
   }
 
   /** Refuses any authorizer that would not enforce the route table's scopes (all) and groups (any). */
@@ -750,6 +815,20 @@ export function queryParameters(route: Pick<RouteDefinition, 'query'>, scope: Co
   requireProp(doc.type === 'object' && typeof doc.properties === 'object', scope, `routes[${index}].query`, 'must be an object schema');
   const required = new Set(Array.isArray(doc.required) ? doc.required as string[] : []);
   return Object.keys(doc.properties as object).sort().map((name) => [name, required.has(name)]);
+}
+
+/** The `HTTP_PROXY` integration of one route to a backend: `<baseUrl><path>`, principal headers, timeout, connection. */
+function backendIntegration(route: RouteDefinition, backend: HttpBackend): Integration {
+  const connection = backend.connection;
+  return new HttpIntegration(`${backend.baseUrl}${route.path}`, {
+    proxy: true,
+    httpMethod: route.method,
+    options: {
+      requestParameters: backend.requestParameters(pathParameters(route.path), isPublicRoute(route)),
+      timeout: backend.timeout,
+      ...(connection.kind === 'vpc-link' ? { connectionType: ConnectionType.VPC_LINK, vpcLink: connection.vpcLink } : {}),
+    },
+  });
 }
 
 /** A fully qualified DNS name (labels of 1..63 letters, digits, hyphens; a letter TLD), no backtracking regex. */
