@@ -22,7 +22,8 @@ import {
   FORGERY_DENIAL_REASONS, QUERY_TOP_N, SECRET_FETCH_ERROR_METRIC, SPIKE_EVALUATION, SUSTAINED_EVALUATION,
 } from '../defaults/alarms';
 import { DEFAULT_METRICS_NAMESPACE } from '../defaults/lambda';
-import { requireProp } from '../errors';
+import { checkStageAccessLog } from '../common/access-log-format';
+import { requireProp, SecureApiConfigError } from '../errors';
 import { SecureFunction } from './secure-function';
 
 /** Options of {@link ApiAlarms}: what `SecureRestApiProps.alarms` accepts. */
@@ -167,6 +168,7 @@ export class ApiAlarms extends Construct {
     this.accessLogNamespace = props.accessLogMetricsNamespace ?? DEFAULT_ACCESS_LOG_METRICS_NAMESPACE;
     this.powertoolsNamespace = props.powertoolsNamespace ?? DEFAULT_METRICS_NAMESPACE;
     this.correlationLogGroups.push(props.accessLogGroup);
+    this.requireReadableAccessLog(props);
 
     this.topicKey = this.createTopicKey();
     this.alarmTopic = this.createTopic(props.alarmEmail);
@@ -181,6 +183,26 @@ export class ApiAlarms extends Construct {
     });
     this.addApiWidgets();
     this.queries = this.createQueries(props.accessLogGroup);
+  }
+
+  /**
+   * The metric filters only count what the stage's access log says in the fields they read; a stage
+   * that logs elsewhere or in another format would leave every access-log alarm silent. Checked now,
+   * and again at synth for escape-hatch edits or tokens that resolve late.
+   */
+  private requireReadableAccessLog(props: ApiAlarmsProps): void {
+    const verdict = checkStageAccessLog(props.stage, props.accessLogGroup);
+    if (verdict.kind === 'wrong') throw new SecureApiConfigError(this, verdict.prop, verdict.message);
+    if (verdict.kind === 'unknown') {
+      Annotations.of(this).addWarningV2('secure-rest-api:access-log-format-unverified',
+        `The access log of ${props.stage.node.path} could not be checked at synth (${verdict.why}); the 401/403/429/5xx alarms count only lines in the format of accessLogFormatString().`);
+    }
+    this.node.addValidation({
+      validate: () => {
+        const late = checkStageAccessLog(props.stage, props.accessLogGroup);
+        return late.kind === 'wrong' ? [new SecureApiConfigError(this, late.prop, late.message).message] : [];
+      },
+    });
   }
 
   /** Every alarm created so far. */

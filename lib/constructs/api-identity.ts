@@ -1,4 +1,3 @@
-import * as path from 'path';
 import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { IdentitySource, RequestAuthorizer } from 'aws-cdk-lib/aws-apigateway';
 import {
@@ -7,6 +6,7 @@ import {
   UserPoolGroup, UserPoolResourceServer,
 } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
+import { libraryFunctionCode } from '../common/library-functions';
 import { AUTHORIZER_ENV, encodeRoutePolicy, RouteRule } from '../../lambda/functions/authorizer/route-policy';
 import {
   DEFAULT_ACCESS_TOKEN_VALIDITY, DEFAULT_AUTHORIZER_CACHE_TTL, DEFAULT_MACHINE_TOKEN_VALIDITY,
@@ -19,6 +19,8 @@ import { requireProp, SecureApiConfigError } from '../errors';
 import { protectionOf, routeKey, RouteDefinition, RouteTable, routeTableProblems } from '../routes';
 import { SecureFunction, SecureFunctionOptions } from './secure-function';
 import { pascal } from '../common/naming';
+import { markRouteTableAuthorizer } from '../common/library-authorizer';
+import { defaultCognitoDomainPrefix } from '../common/unique-names';
 
 /** How much of Cognito's threat protection (PLUS feature plan) is on. */
 export enum ThreatProtection {
@@ -93,8 +95,9 @@ export interface ApiIdentityProps {
    * Prefix of the Cognito domain `https://<prefix>.auth.<region>.amazoncognito.com` that serves the
    * OAuth endpoints (`/oauth2/authorize`, `/oauth2/token`, `/oauth2/revoke`). Globally unique per region;
    * lowercase letters, digits and hyphens; must not contain `aws`, `amazon` or `cognito`.
+   * @default - `<stack name>-<account id>` ({@link defaultCognitoDomainPrefix}): unique per account and region
    */
-  readonly domainPrefix: string;
+  readonly domainPrefix?: string;
   /** The browser/mobile app client (authorization code + PKCE). */
   readonly publicClient: PublicClientOptions;
   /** The machine-to-machine client (client credentials). @default - no machine client */
@@ -178,7 +181,9 @@ export class ApiIdentity extends Construct {
   constructor(scope: Construct, id: string, props: ApiIdentityProps) {
     super(scope, id);
     this.validateRoutes(props);
-    this.validateDomainPrefix(props.domainPrefix);
+    // A fixed prefix collides with every other account that deployed it: derive one unless given.
+    if (props.domainPrefix !== undefined) this.validateDomainPrefix(props.domainPrefix);
+    const domainPrefix = props.domainPrefix ?? defaultCognitoDomainPrefix(this);
     const routeScopes = new Set(props.routes.flatMap((r) => protectionOf(r)?.scopes ?? []));
 
     const client = props.publicClient;
@@ -241,7 +246,7 @@ export class ApiIdentity extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    this.domain = this.userPool.addDomain('Domain', { cognitoDomain: { domainPrefix: props.domainPrefix } });
+    this.domain = this.userPool.addDomain('Domain', { cognitoDomain: { domainPrefix } });
     this.tokenEndpoint = `${this.domain.baseUrl()}/oauth2/token`;
 
     this.resourceServers = this.addResourceServers(props.routes);
@@ -299,7 +304,7 @@ export class ApiIdentity extends Construct {
 
     this.authorizerFunction = new SecureFunction(this, 'AuthorizerFunction', {
       ...props.authorizerFunction,
-      entry: path.join(__dirname, '..', '..', 'lambda', 'functions', 'authorizer', 'index.ts'),
+      code: libraryFunctionCode('authorizer'),
       serviceName: props.serviceName ?? 'api-authorizer',
       description: `Cognito access-token REQUEST authorizer of ${this.node.path}`,
       environment: {
@@ -318,6 +323,8 @@ export class ApiIdentity extends Construct {
       resultsCacheTtl: cacheTtl,
       authorizerName: `${Stack.of(this).stackName}-${this.node.id}`.slice(0, 128),
     });
+    // SecureRestApi accepts only an authorizer that enforces its route table: this one, for these rules.
+    markRouteTableAuthorizer(this.authorizer, this.routePolicy);
   }
 
   private oauthScope(scope: string): OAuthScope {

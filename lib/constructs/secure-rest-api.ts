@@ -1,8 +1,8 @@
 import * as path from 'path';
-import { Annotations, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat, ApiKeySourceType, AuthorizationType, DomainName, EndpointAccessMode, EndpointType,
-  IAuthorizer, IModel, LambdaIntegration, LogGroupLogDestination, Method, MethodLoggingLevel, MethodOptions,
+  IAuthorizer, IModel, LambdaIntegration, LogGroupLogDestination, Method, MethodDeploymentOptions, MethodLoggingLevel,
   MTLSConfig, RequestValidator, RestApi, SecurityPolicy, Stage,
 } from 'aws-cdk-lib/aws-apigateway';
 import { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
@@ -14,6 +14,8 @@ import { Construct } from 'constructs';
 import { toJSONSchema, type $ZodType } from 'zod/v4/core';
 import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, SECURITY_HEADERS } from '../../lambda/runtime/security-headers';
 import { secureLogGroup } from '../common/encryption';
+import { findHandlerEntry } from '../common/handler-entry';
+import { routePolicyMismatches, routePolicyOfAuthorizer } from '../common/library-authorizer';
 import { kebab, pascal } from '../common/naming';
 import { requireValidThrottle, stageMethodThrottle } from '../common/throttle';
 import { acknowledgeRule } from '../compliance/acknowledge';
@@ -60,6 +62,15 @@ export interface SecureDomainOptions {
   readonly basePath?: string;
 }
 
+/** Why a foreign authorizer is acceptable: see `SecureRestApiProps.unsafeAcceptForeignAuthorizer`. */
+export interface ForeignAuthorizerAcceptance {
+  /**
+   * Why this authorizer enforces what the route table declares (at least 10 characters), e.g. which
+   * team reviewed it and where its scope checks are tested. Shown in the warning and the security report.
+   */
+  readonly reason: string;
+}
+
 /** Props of {@link SecureRestApi}. */
 export interface SecureRestApiProps {
   /** The route table: the single place where routes are declared. */
@@ -80,7 +91,9 @@ export interface SecureRestApiProps {
    */
   readonly handlers?: Readonly<Record<string, IFunction>>;
   /**
-   * Directory holding `<handler>.ts` entry files, built as {@link SecureFunction}s.
+   * Directory holding one entry file per handler, `<handler>.ts`, `.mts`, `.js`, `.mjs` or `.cjs`, built
+   * as {@link SecureFunction}s with the consumer's esbuild. A TypeScript source wins over a compiled `.js`
+   * beside it; two sources of one language (`x.ts` and `x.mts`) or a missing entry fail synth.
    * @default - none: every handler must be in `handlers`
    */
   readonly handlersDir?: string;
@@ -90,9 +103,24 @@ export interface SecureRestApiProps {
   readonly serviceName?: string;
   /**
    * Authorizer for every route that is not public. Required as soon as one route is protected.
+   *
+   * Only an authorizer that enforces this route table is accepted: `ApiIdentity.authorizer` built from
+   * the same routes (every scope of a route required, plus one of its groups). A Cognito user-pools
+   * authorizer (`CognitoUserPoolsAuthorizer`) is refused: it accepts a token holding any one of a
+   * method's scopes and ignores groups. IAM authorization is refused. Another TOKEN/REQUEST authorizer is
+   * refused unless `unsafeAcceptForeignAuthorizer` says why it is safe.
    * @default - none (only public routes allowed)
    */
   readonly authorizer?: IAuthorizer;
+  /**
+   * Accept a Lambda TOKEN/REQUEST authorizer that the library did not build. The gateway then enforces
+   * whatever that authorizer decides, not the route table's scopes and groups; the handler kit still
+   * needs the authorizer context of `lambda/runtime/authorizer-context.ts`. Warned at synth
+   * (`secure-rest-api:foreign-authorizer`) and the reason is recorded on every protected method's
+   * acknowledgement, so it shows in the security report. Never accepts a Cognito or IAM authorizer.
+   * @default - only the library's own authorizer is accepted
+   */
+  readonly unsafeAcceptForeignAuthorizer?: ForeignAuthorizerAcceptance;
   /** @default 'v1' */
   readonly stageName?: string;
   /**
@@ -117,11 +145,21 @@ export interface SecureRestApiProps {
    */
   readonly maxBodyBytes?: number;
   /**
-   * Create the account-level CloudWatch role that API Gateway needs for execution logs.
-   * Turn off only if the account already has one.
-   * @default true
+   * Create the account-level CloudWatch role that API Gateway needs for execution logs, and point the
+   * region's `AWS::ApiGateway::Account` setting at it. That setting is one per account and region: it
+   * replaces a role the account already has (common in landing-zone accounts, where the platform team
+   * owns it), and the role is retained when the stack is deleted. Turn it on in an account where no API
+   * Gateway CloudWatch role is set yet (a fresh account): without one, creating a stage with execution
+   * logging fails ("CloudWatch Logs role ARN must be set in account settings"). docs/deploy.md has the check.
+   * @default false
    */
   readonly cloudWatchRole?: boolean;
+  /**
+   * Name of the REST API (the `ApiName` dimension of its CloudWatch metrics, alarms and dashboard). Must be
+   * unique in the account and region, or metrics of two APIs merge.
+   * @default - derived from the stack and construct path (`Names.uniqueResourceName`)
+   */
+  readonly restApiName?: string;
   /** @default - a description naming the construct */
   readonly description?: string;
 
@@ -182,6 +220,11 @@ export class SecureRestApi extends Construct {
   public readonly stage: Stage;
   /** The access-log group (JSON, one line per request). */
   public readonly accessLogGroup: ILogGroup;
+  /**
+   * The execution-log group `API-Gateway-Execution-Logs_<restApiId>/<stage>`, created by the stack (KMS,
+   * retention, RETAIN) before the stage, so API Gateway never creates it unencrypted and never expiring.
+   */
+  public readonly executionLogGroup: ILogGroup;
   /** The validator every method uses (body + parameters). */
   public readonly requestValidator: RequestValidator;
   /** The route table this API was built from. */
@@ -229,20 +272,32 @@ export class SecureRestApi extends Construct {
       retention: props.logRetention,
     });
 
-    const methodOptions: Record<string, MethodOptions & { throttlingRateLimit: number; throttlingBurstLimit: number }> = {};
+    const methodOptions: Record<string, MethodDeploymentOptions> = {};
     for (const route of props.routes) {
       const limits = stageMethodThrottle(sensitivityOf(route), stageThrottle, methodThrottle);
-      methodOptions[`${route.path}/${route.method}`] = { throttlingRateLimit: limits.rateLimit, throttlingBurstLimit: limits.burstLimit };
+      // A per-method entry does not inherit the stage's `/*/*` settings: without these three it runs
+      // with execution logs and detailed metrics off.
+      methodOptions[`${route.path}/${route.method}`] = {
+        throttlingRateLimit: limits.rateLimit,
+        throttlingBurstLimit: limits.burstLimit,
+        loggingLevel: MethodLoggingLevel.ERROR,
+        metricsEnabled: true,
+        dataTraceEnabled: false,
+      };
     }
+    const restApiName = props.restApiName ?? Names.uniqueResourceName(this, { maxLength: 255, separator: '-' });
 
     this.api = new RestApi(this, 'Api', {
+      restApiName,
       description: props.description ?? `Secure REST API ${this.node.path}`,
       endpointConfiguration: { types: [EndpointType.REGIONAL] },
       // With a custom domain, the execute-api URL would bypass its TLS policy and mTLS.
       disableExecuteApiEndpoint: props.domain !== undefined,
       apiKeySourceType: ApiKeySourceType.HEADER,
-      cloudWatchRole: props.cloudWatchRole ?? true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      cloudWatchRole: props.cloudWatchRole ?? false,
+      // The account setting keeps pointing at the role after the stack is gone: deleting it would break
+      // execution logs of every API in the region.
+      ...(props.cloudWatchRole === true ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
       failOnWarnings: true,
       deployOptions: {
         stageName: props.stageName ?? DEFAULT_STAGE_NAME,
@@ -268,6 +323,7 @@ export class SecureRestApi extends Construct {
       } : undefined,
     });
     this.stage = this.api.deploymentStage;
+    this.executionLogGroup = this.addExecutionLogGroup(props);
 
     this.requestValidator = this.api.addRequestValidator('BodyAndParams', {
       validateRequestBody: true,
@@ -369,6 +425,11 @@ export class SecureRestApi extends Construct {
           id: 'AwsSolutions-COG4',
           reason: `Public by decision in the route table: ${route.auth.reason}`,
         });
+      } else if (props.unsafeAcceptForeignAuthorizer) {
+        Validations.of(method).acknowledge({
+          id: 'AwsSolutions-COG4',
+          reason: `Protected by a Lambda authorizer the library did not build, accepted by unsafeAcceptForeignAuthorizer: ${props.unsafeAcceptForeignAuthorizer.reason}`,
+        });
       } else {
         Validations.of(method).acknowledge({
           id: 'AwsSolutions-COG4',
@@ -390,9 +451,10 @@ export class SecureRestApi extends Construct {
       throw new SecureApiConfigError(this, `routes[${index}].handler`,
         `handler "${route.handler}" is not in \`handlers\` and no \`handlersDir\` is set`);
     }
+    const entry = this.handlerEntry(route, index, props.handlersDir);
     const fn = new SecureFunction(this, `${pascal(route.handler)}Function`, {
       ...props.functionDefaults,
-      entry: path.join(props.handlersDir, `${route.handler}.ts`),
+      entry,
       serviceName: props.serviceName ?? kebab(this.node.id),
       description: `Handler ${route.handler} of ${this.node.path}`,
       environment: {
@@ -405,6 +467,21 @@ export class SecureRestApi extends Construct {
     return fn;
   }
 
+  /** `<handlersDir>/<handler>.{ts,mts,js,mjs,cjs}`; a missing or ambiguous entry fails synth here, not in esbuild. */
+  private handlerEntry(route: RouteDefinition, index: number, handlersDir: string): string {
+    requireProp(!Token.isUnresolved(handlersDir), this, 'handlersDir', 'must be a literal path (it is read at synth)');
+    const found = findHandlerEntry(handlersDir, route.handler);
+    if (found.kind === 'ambiguous') {
+      throw new SecureApiConfigError(this, `routes[${index}].handler`,
+        `handler "${route.handler}" of ${routeKey(route)} has several entry files (${found.candidates.map((c) => path.basename(c)).join(', ')}) in ${handlersDir}; keep one`);
+    }
+    if (found.kind === 'missing') {
+      throw new SecureApiConfigError(this, `routes[${index}].handler`,
+        `no entry for handler "${route.handler}" of ${routeKey(route)}: none of ${found.searched.join(', ')} exists in ${handlersDir} (or put the function in \`handlers\`)`);
+    }
+    return found.entry;
+  }
+
   private bodyModel(route: RouteDefinition, index: number): IModel {
     const schema = jsonSchemaDraft4(route.body as $ZodType, this, `routes[${index}].body`);
     return this.api.addModel(`${pascal(operationName(route))}Body`, {
@@ -413,6 +490,19 @@ export class SecureRestApi extends Construct {
       // The draft-4 document produced by Zod passes through CDK's schema mapper unchanged.
       schema,
     });
+  }
+
+  private addExecutionLogGroup(props: SecureRestApiProps): ILogGroup {
+    const stageName = props.stageName ?? DEFAULT_STAGE_NAME;
+    // The name API Gateway writes execution logs to. It carries the REST API id, which is new on every
+    // creation, so the retained group of a deleted stack never blocks the next deployment.
+    const group = secureLogGroup(this, 'ExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${stageName}`,
+      encryptionKey: props.logEncryptionKey,
+      retention: props.logRetention,
+    });
+    this.stage.node.addDependency(group);
+    return group;
   }
 
   private addGatewayResponses(): void {
@@ -531,6 +621,42 @@ export class SecureRestApi extends Construct {
       requireProp(props.authorizer !== undefined, this, 'authorizer',
         `routes[${protectedIndex}] (${routeKey(props.routes[protectedIndex] as RouteDefinition)}) is protected but no authorizer is set; mark it \`auth: { public: true, reason }\` or pass an authorizer`);
     }
+    this.validateAuthorizer(props);
+  }
+
+  /** Refuses any authorizer that would not enforce the route table's scopes (all) and groups (any). */
+  private validateAuthorizer(props: SecureRestApiProps): void {
+    const { authorizer, unsafeAcceptForeignAuthorizer: acceptance } = props;
+    if (!authorizer) {
+      requireProp(acceptance === undefined, this, 'unsafeAcceptForeignAuthorizer', 'is set but no `authorizer` is given; remove it');
+      return;
+    }
+    const policy = routePolicyOfAuthorizer(authorizer);
+    if (policy) {
+      requireProp(acceptance === undefined, this, 'unsafeAcceptForeignAuthorizer',
+        'the authorizer is the library\'s own (ApiIdentity); remove the opt-out so the route table stays enforced');
+      const mismatch = routePolicyMismatches(props.routes, policy)[0];
+      if (mismatch) {
+        throw new SecureApiConfigError(this, 'authorizer',
+          `was built from another route table: ${mismatch.message} (${mismatch.prop}); build the ApiIdentity from the same \`routes\``);
+      }
+      return;
+    }
+    const type = authorizer.authorizationType;
+    if (type === AuthorizationType.COGNITO) {
+      throw new SecureApiConfigError(this, 'authorizer',
+        'a Cognito user-pools authorizer lets through a token that holds any one of a method\'s scopes and ignores groups, so the route table\'s scopes (all required) and groups would not be enforced; use ApiIdentity (it can take an existing user pool) and pass `identity.authorizer`');
+    }
+    if (type !== undefined && type !== AuthorizationType.CUSTOM) {
+      throw new SecureApiConfigError(this, 'authorizer',
+        `${type} authorization does not check the route table's scopes and groups; use ApiIdentity and pass \`identity.authorizer\``);
+    }
+    requireProp(acceptance !== undefined, this, 'authorizer',
+      'is not the authorizer of an ApiIdentity built from these routes, so nothing guarantees that the route table\'s scopes (all required) and groups are enforced; pass `identity.authorizer`, or set `unsafeAcceptForeignAuthorizer: { reason }` if your own Lambda authorizer enforces them');
+    requireProp(Token.isUnresolved(acceptance.reason) || acceptance.reason.trim().length >= 10, this, 'unsafeAcceptForeignAuthorizer.reason',
+      'say why the foreign authorizer enforces the route table (at least 10 characters)');
+    Annotations.of(this).addWarningV2('secure-rest-api:foreign-authorizer',
+      `unsafeAcceptForeignAuthorizer: protected routes use an authorizer the library did not build; the route table's scopes and groups are enforced only if it does so itself. Reason given: ${acceptance.reason}`);
   }
 
   private validateDomain(domain: SecureDomainOptions): void {
@@ -556,11 +682,48 @@ export class SecureRestApi extends Construct {
  * at synth rather than becoming an accept-anything `{}`; refinements (IBAN checksum) stay handler-only.
  */
 export function jsonSchemaDraft4(schema: $ZodType, scope: Construct, prop: string): Record<string, unknown> {
+  let doc: Record<string, unknown>;
   try {
-    return toJSONSchema(schema, { target: 'draft-04', io: 'input', unrepresentable: 'throw' });
+    doc = toJSONSchema(schema, { target: 'draft-04', io: 'input', unrepresentable: 'throw' });
   } catch (err) {
     throw new SecureApiConfigError(scope, prop, `cannot be expressed as JSON Schema: ${(err as Error).message}`);
   }
+  return stripUnsupportedFormats(doc);
+}
+
+/**
+ * String formats JSON Schema draft 4 defines. API Gateway validates models as draft 4 and knows none of
+ * the later ones (`date`, `time`, `uuid`, `duration`, ...): a body with a valid `requestedExecutionDate`
+ * would be refused for `format: date`.
+ */
+export const DRAFT4_STRING_FORMATS: readonly string[] = Object.freeze(['date-time', 'email', 'hostname', 'ipv4', 'ipv6', 'uri']);
+
+const SCHEMA_MAP_KEYWORDS = new Set(['properties', 'patternProperties', 'definitions']);
+const SCHEMA_KEYWORDS = new Set(['items', 'additionalItems', 'additionalProperties', 'not', 'allOf', 'anyOf', 'oneOf']);
+
+/**
+ * A copy of a draft-4 schema without the `format` keywords API Gateway would misjudge: every format
+ * draft 4 does not define, and a draft-4 format where a `pattern` already states the shape (Zod emits
+ * both; API Gateway implements the draft-4 formats only partially, so the pattern is the one contract
+ * handlers and gateway share). Properties that happen to be named `format` are kept.
+ */
+export function stripUnsupportedFormats<T>(node: T): T {
+  if (Array.isArray(node)) return node.map((n: unknown) => stripUnsupportedFormats(n)) as T;
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  const source = node as Record<string, unknown>;
+  for (const [key, value] of Object.entries(source)) {
+    if (key === 'format') {
+      if (typeof value === 'string' && DRAFT4_STRING_FORMATS.includes(value) && source.pattern === undefined) out[key] = value;
+    } else if (SCHEMA_MAP_KEYWORDS.has(key) && value !== null && typeof value === 'object') {
+      out[key] = Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, stripUnsupportedFormats(v)]));
+    } else if (SCHEMA_KEYWORDS.has(key)) {
+      out[key] = stripUnsupportedFormats(value);
+    } else {
+      out[key] = value;
+    }
+  }
+  return out as T;
 }
 
 /** Query parameters a route's `query` schema declares, with whether each is required. */

@@ -26,7 +26,8 @@ export function appSettings(app: App): Omit<FinancialApiStackProps, 'env'> {
     stageName: stringContext(app, 'stageName'),
     domain: domainName && certificateArn ? { domainName, certificateArn } : undefined,
     alarmEmail,
-    identity: authDomainPrefix && callbackUrls.length > 0
+    // No prefix in context: the stack derives `<stack name>-<account id>` (prefixes are unique across accounts).
+    identity: callbackUrls.length > 0
       ? { domainPrefix: authDomainPrefix, callbackUrls, logoutUrls: listContext(app, 'logoutUrls') }
       : undefined,
   };

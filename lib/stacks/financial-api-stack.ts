@@ -56,7 +56,7 @@ export interface FinancialApiStackProps extends StackProps {
    * Identity (issue #3): Cognito prefix domain and the app's OAuth redirect allow-lists.
    * @default - context `financialApi:authDomainPrefix`, `financialApi:callbackUrls`, `financialApi:logoutUrls`
    */
-  readonly identity?: { readonly domainPrefix: string; readonly callbackUrls: readonly string[]; readonly logoutUrls?: readonly string[] };
+  readonly identity?: { readonly domainPrefix?: string; readonly callbackUrls: readonly string[]; readonly logoutUrls?: readonly string[] };
 }
 
 /** The example app: a payments-style API built from the library's constructs. */
@@ -92,7 +92,8 @@ export class FinancialApiStack extends Stack {
       routes: props.routes ?? PAYMENTS_ROUTES,
       // Named here because the alarms read the authorizer's metrics by this `service` dimension.
       serviceName: AUTHORIZER_SERVICE_NAME,
-      domainPrefix: props.identity?.domainPrefix ?? 'financial-api-example-auth',
+      // Unset: `<stack name>-<account id>`, unique per account and region (a constant collides across accounts).
+      domainPrefix: props.identity?.domainPrefix,
       publicClient: {
         callbackUrls: props.identity?.callbackUrls ?? ['https://app.example.com/auth/callback'],
         logoutUrls: props.identity?.logoutUrls ?? ['https://app.example.com/'],
