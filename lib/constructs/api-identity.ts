@@ -1,4 +1,3 @@
-import * as path from 'path';
 import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { IdentitySource, RequestAuthorizer } from 'aws-cdk-lib/aws-apigateway';
 import {
@@ -7,6 +6,7 @@ import {
   UserPoolGroup, UserPoolResourceServer,
 } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
+import { libraryFunctionCode } from '../common/library-functions';
 import { AUTHORIZER_ENV, encodeRoutePolicy, RouteRule } from '../../lambda/functions/authorizer/route-policy';
 import {
   DEFAULT_ACCESS_TOKEN_VALIDITY, DEFAULT_AUTHORIZER_CACHE_TTL, DEFAULT_MACHINE_TOKEN_VALIDITY,
@@ -299,7 +299,7 @@ export class ApiIdentity extends Construct {
 
     this.authorizerFunction = new SecureFunction(this, 'AuthorizerFunction', {
       ...props.authorizerFunction,
-      entry: path.join(__dirname, '..', '..', 'lambda', 'functions', 'authorizer', 'index.ts'),
+      code: libraryFunctionCode('authorizer'),
       serviceName: props.serviceName ?? 'api-authorizer',
       description: `Cognito access-token REQUEST authorizer of ${this.node.path}`,
       environment: {

@@ -1,4 +1,3 @@
-import * as path from 'path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -6,6 +5,7 @@ import { IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { CfnPermission, Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { libraryFunctionCode } from '../common/library-functions';
 import { PAYMENTS_TABLE } from '../../lambda/example/payments/payments-table';
 import { SecureFunction, SecureFunctionOptions } from '../constructs/secure-function';
 import { SecureRestApi } from '../constructs/secure-rest-api';
@@ -101,7 +101,7 @@ export class PaymentsData extends Construct {
     });
     this.rotationFunction = new SecureFunction(this, 'CursorKeyRotation', {
       ...props.rotationFunction,
-      entry: path.join(__dirname, '..', '..', 'lambda', 'functions', 'rotation', 'random-key.ts'),
+      code: libraryFunctionCode('rotation-random-key'),
       serviceName: props.serviceName ?? 'payments-secrets',
       description: 'Rotates the cursor-signing key',
       invokedSynchronouslyBy: 'Secrets Manager (one call per rotation step; a failed step fails the rotation, which alarms)',
