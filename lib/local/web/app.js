@@ -15,7 +15,8 @@
  *   clientId: string, redirectUri: string, scopes?: string[], apiKey?: string }} ClientConfig */
 
 const PENDING_KEY = 'oauth.pending';
-const BURST_SIZE = 25;
+// Larger than the burst of the stage and of a usage-plan key on a read route, so the page shows what throttling looks like.
+const BURST_SIZE = 120;
 
 /** Tokens of the signed-in user: memory only. */
 const session = { accessToken: '', idToken: '', refreshToken: '', expiresAt: 0 };
