@@ -1,4 +1,4 @@
-import { LocalRunError, resourcesOfType } from './assembly';
+import { LocalRunError, resourcesOfType, str } from './assembly';
 import { IntrinsicResolver, randomString } from './intrinsics';
 
 /** A request parameter a method declares (`method.request.<location>.<name>`). */
@@ -140,7 +140,7 @@ const DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000;
 function functionOfUri(resolver: IntrinsicResolver, uri: unknown, functionsByArn: Map<string, string>): string | undefined {
   if (uri === undefined) return undefined;
   const text = resolver.resolveString(uri);
-  const arn = /arn:[^:]+:lambda:[^:]+:[^:]+:function:[^/:]+(:[^/]+)?/.exec(text)?.[0];
+  const arn = /arn:[^:]+:lambda:[^:]+:[^:]+:function:[^/:]+/.exec(text)?.[0];
   if (!arn) return undefined;
   return functionsByArn.get(arn) ?? functionsByArn.get(arn.replace(/:[^:]+$/, ''));
 }
@@ -157,15 +157,15 @@ export function readApis(resolver: IntrinsicResolver): LocalApi[] {
     const forApi = (type: string): [string, Record<string, unknown>][] => live(type).filter(([, p]) => p.RestApiId === apiId);
 
     const authorizers: LocalAuthorizer[] = forApi('AWS::ApiGateway::Authorizer').map(([id, p]) => {
-      const type = String(p.Type ?? 'TOKEN') as LocalAuthorizer['type'];
+      const type = str(p.Type, 'TOKEN') as LocalAuthorizer['type'];
       const fn = functionOfUri(resolver, p.AuthorizerUri, functionsByArn);
       return {
         logicalId: id,
         id: resolver.ref(id),
-        name: String(p.Name ?? id),
+        name: str(p.Name, id),
         type,
         ...(fn ? { functionLogicalId: fn } : {}),
-        identitySource: String(p.IdentitySource ?? (type === 'TOKEN' ? 'method.request.header.Authorization' : '')).split(',').map((s) => s.trim()).filter(Boolean),
+        identitySource: str(p.IdentitySource, type === 'TOKEN' ? 'method.request.header.Authorization' : '').split(',').map((s) => s.trim()).filter(Boolean),
         ttlSeconds: Number(p.AuthorizerResultTtlInSeconds ?? 300),
         ...(typeof p.IdentityValidationExpression === 'string' ? { identityValidationExpression: p.IdentityValidationExpression } : {}),
       };
@@ -211,7 +211,7 @@ export function readApis(resolver: IntrinsicResolver): LocalApi[] {
         httpMethod: String(p.HttpMethod).toUpperCase(),
         resourcePath: resource.path,
         resourceId: resource.id,
-        authorizationType: String(p.AuthorizationType ?? 'NONE'),
+        authorizationType: str(p.AuthorizationType, 'NONE'),
         ...(authorizer ? { authorizer } : {}),
         apiKeyRequired: p.ApiKeyRequired === true || p.ApiKeyRequired === 'true',
         parameters: Object.entries((p.RequestParameters ?? {}) as Record<string, unknown>).flatMap(([key, required]) => {
@@ -222,7 +222,7 @@ export function readApis(resolver: IntrinsicResolver): LocalApi[] {
         validateBody: validator?.ValidateRequestBody === true || validator?.ValidateRequestBody === 'true',
         validateParameters: validator?.ValidateRequestParameters === true || validator?.ValidateRequestParameters === 'true',
         integration: {
-          type: String(integration.Type ?? 'MOCK'),
+          type: str(integration.Type, 'MOCK'),
           ...(fn ? { functionLogicalId: fn } : {}),
           timeoutMs: Number(integration.TimeoutInMillis ?? DEFAULT_INTEGRATION_TIMEOUT_MS),
           requestTemplates: (integration.RequestTemplates ?? {}) as Record<string, string>,
@@ -244,8 +244,8 @@ export function readApis(resolver: IntrinsicResolver): LocalApi[] {
       ...(typeof (p.AccessLogSetting as { Format?: unknown } | undefined)?.Format === 'string'
         ? { accessLogFormat: (p.AccessLogSetting as { Format: string }).Format } : {}),
       methodSettings: ((p.MethodSettings ?? []) as Record<string, unknown>[]).map((m) => ({
-        resourcePath: String(m.ResourcePath ?? '/*'),
-        httpMethod: String(m.HttpMethod ?? '*'),
+        resourcePath: str(m.ResourcePath, '/*'),
+        httpMethod: str(m.HttpMethod, '*'),
         ...(m.ThrottlingRateLimit !== undefined ? { rateLimit: Number(m.ThrottlingRateLimit) } : {}),
         ...(m.ThrottlingBurstLimit !== undefined ? { burstLimit: Number(m.ThrottlingBurstLimit) } : {}),
       })),
@@ -288,10 +288,10 @@ export function readApis(resolver: IntrinsicResolver): LocalApi[] {
       return [{
         logicalId: id,
         id: resolver.ref(id),
-        name: String(p.UsagePlanName ?? id),
+        name: str(p.UsagePlanName, id),
         stages: planStages,
         ...(throttle ? { throttle } : {}),
-        ...(quota?.Limit !== undefined ? { quota: { limit: Number(quota.Limit), period: String(quota.Period ?? 'DAY') as 'DAY', offset: Number(quota.Offset ?? 0) } } : {}),
+        ...(quota?.Limit !== undefined ? { quota: { limit: Number(quota.Limit), period: str(quota.Period, 'DAY') as 'DAY', offset: Number(quota.Offset ?? 0) } } : {}),
       }];
     });
     const planIds = new Set(usagePlans.map((u) => u.id));
@@ -308,7 +308,7 @@ export function readApis(resolver: IntrinsicResolver): LocalApi[] {
       return [{
         logicalId: id,
         id: keyId,
-        name: String(p.Name ?? id),
+        name: str(p.Name, id),
         // A key without `Value` gets a generated value from API Gateway: generated here per run.
         value: typeof p.Value === 'string' ? p.Value : randomString(40),
         enabled: p.Enabled !== false && p.Enabled !== 'false',
@@ -319,7 +319,7 @@ export function readApis(resolver: IntrinsicResolver): LocalApi[] {
     return {
       logicalId: apiLogicalId,
       id: apiId,
-      name: String(apiProps.Name ?? apiLogicalId),
+      name: str(apiProps.Name, apiLogicalId),
       apiKeySource: apiProps.ApiKeySourceType === 'AUTHORIZER' ? 'AUTHORIZER' : 'HEADER',
       root,
       stages,

@@ -1,3 +1,4 @@
+/* eslint-disable security/detect-non-literal-fs-filename -- reads the cloud assembly the user points the runner at */
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -94,4 +95,11 @@ export function selectStack(stacks: readonly StackArtifact[], name?: string): St
 /** Resources of `type`, as `[logicalId, resource]` pairs in template order (conditions already applied by the caller). */
 export function resourcesOfType(template: CfnTemplate, type: string): [string, CfnResource][] {
   return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+}
+
+/** A template value as a string (`fallback` when it is absent or not a scalar). */
+export function str(value: unknown, fallback = ''): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return fallback;
 }

@@ -27,7 +27,7 @@ export async function startDynalite(options: { port?: number; region?: string } 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const dynalite = require('dynalite') as (opts: Record<string, unknown>) => DynaliteServer;
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => server.listen(options.port ?? 0, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) => { server.listen(options.port ?? 0, '127.0.0.1', (err) => { if (err) reject(err); else resolve(); }); });
   const endpoint = `http://127.0.0.1:${server.address().port}`;
   const client = new DynamoDBClient({
     endpoint,
@@ -40,7 +40,7 @@ export async function startDynalite(options: { port?: number; region?: string } 
     client,
     async stop() {
       client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => { server.close(() => { resolve(); }); });
     },
   };
 }

@@ -1,5 +1,6 @@
 import { ChildProcess, fork } from 'child_process';
 import { randomUUID } from 'crypto';
+/* eslint-disable security/detect-non-literal-fs-filename -- paths are the app, its assembly and its asset folders */
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -116,8 +117,8 @@ export class FunctionWorker {
     this.child = child;
     this.starts++;
     const out = this.options.output ?? ((name: string, chunk: string) => { process.stderr.write(prefixLines(name, chunk)); });
-    child.stdout?.setEncoding('utf8').on('data', (c: string) => out(this.spec.functionName, c));
-    child.stderr?.setEncoding('utf8').on('data', (c: string) => out(this.spec.functionName, c));
+    child.stdout?.setEncoding('utf8').on('data', (c: string) => { out(this.spec.functionName, c); });
+    child.stderr?.setEncoding('utf8').on('data', (c: string) => { out(this.spec.functionName, c); });
     this.ready = new Promise<void>((resolve, reject) => {
       const onMessage = (msg: { type: string; id?: string; payload?: string; error?: FunctionError; initMs?: number }): void => {
         if (msg.type === 'ready') {
@@ -177,7 +178,7 @@ export class FunctionWorker {
       child.send({ type: 'invoke', id, event, deadlineMs, requestId: options.requestId ?? randomUUID(), traceId: options.traceId });
     });
     if (outcome.kind === 'crash') this.kill();
-    return { ...outcome, durationMs: performance.now() - started } as InvokeOutcome;
+    return { ...outcome, durationMs: performance.now() - started };
   }
 
   private settle(id: string, outcome: InvokeOutcome): void {
@@ -201,7 +202,7 @@ export class FunctionWorker {
     this.stopped = true;
     const child = this.child;
     this.kill();
-    if (child && child.exitCode === null && child.signalCode === null) await new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (child && child.exitCode === null && child.signalCode === null) await new Promise<void>((resolve) => child.once('exit', () => { resolve(); }));
   }
 
   private runtimeEnvironment(): Record<string, string> {

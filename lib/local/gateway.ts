@@ -214,7 +214,7 @@ export class LocalGateway {
       for (const child of node.children) {
         const m = /^\{(.+?)(\+?)\}$/.exec(child.pathPart);
         if (!m) continue;
-        if (m[2] === '+') return { node: child, params: { ...params, [`${m[1] ?? ''}`]: segments.slice(i).join('/') } };
+        if (m[2] === '+') return { node: child, params: { ...params, [m[1] ?? '']: segments.slice(i).join('/') } };
         const deeper = find(child, i + 1, { ...params, [m[1] ?? '']: seg });
         if (deeper) return deeper;
       }
@@ -268,7 +268,7 @@ export class LocalGateway {
       case 'stageVariables': return this.options.stage.variables[name];
       case 'context': {
         const v = lookup(this.contextOf(state, 0, 0), name);
-        return v === undefined || v === null ? undefined : String(v as string);
+        return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
       }
       default: return undefined;
     }
@@ -342,7 +342,7 @@ export class LocalGateway {
     const context = (out?.context ?? {}) as Record<string, unknown>;
     const primitive = Object.values(context).every((v) => ['string', 'number', 'boolean'].includes(typeof v));
     const policy = out?.policyDocument as PolicyDocument | undefined;
-    if (!out || typeof out.principalId !== 'string' || !policy || typeof policy !== 'object' || policy.Statement === undefined || !primitive) {
+    if (!out || typeof out.principalId !== 'string' || !policy || (policy.Statement as unknown) === undefined || !primitive) {
       // API Gateway refuses a result without principal or policy, or with a non-primitive context value.
       state.authorizerStatus = 500;
       state.authorizerError = 'invalid authorizer response';
@@ -503,7 +503,7 @@ export class LocalGateway {
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     // The integration timeout races the function: API Gateway stops waiting, the function runs on.
-    const timeout = new Promise<'integration-timeout'>((resolve) => { timer = setTimeout(() => resolve('integration-timeout'), method.integration.timeoutMs); });
+    const timeout = new Promise<'integration-timeout'>((resolve) => { timer = setTimeout(() => { resolve('integration-timeout'); }, method.integration.timeoutMs); });
     const outcome = await Promise.race([this.options.invoke(functionLogicalId, event, { requestId: randomUUID(), traceId: state.traceId }), timeout]);
     clearTimeout(timer);
     state.integrationLatency = Math.round(performance.now() - started);
@@ -532,7 +532,7 @@ export class LocalGateway {
       if (Array.isArray(v)) headers[k] = v.map(String);
     }
     for (const [k, v] of Object.entries((result.headers ?? {}) as Record<string, unknown>)) {
-      if (v !== null && v !== undefined) headers[k] = String(v as string);
+      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') headers[k] = String(v);
     }
     if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
     const text = typeof result.body === 'string' ? result.body : '';
@@ -658,7 +658,7 @@ function readBody(req: IncomingMessage): Promise<string> {
       // Past the limit the rest is drained, not stored: the gateway answers 413 from the size alone.
       if (size <= MAX_PAYLOAD_BYTES + 1) chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => { resolve(Buffer.concat(chunks).toString('utf8')); });
     req.on('error', reject);
   });
 }

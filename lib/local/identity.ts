@@ -1,5 +1,5 @@
 import { randomBytes } from 'crypto';
-import { resourcesOfType } from './assembly';
+import { resourcesOfType, str } from './assembly';
 import { IntrinsicResolver, randomString } from './intrinsics';
 
 /** An app client of the local pool, read from an `AWS::Cognito::UserPoolClient`. */
@@ -94,7 +94,7 @@ export function readPools(resolver: IntrinsicResolver, extraCallbackUrls: readon
     const userPoolId = resolver.ref(logicalId);
     const ofPool = (list: [string, Record<string, unknown>][]): [string, Record<string, unknown>][] => list.filter(([, p]) => p.UserPoolId === userPoolId);
     const poolGroups = ofPool(groups).map(([, p]) => String(p.GroupName));
-    const mfa = String(props.MfaConfiguration ?? 'OFF') as LocalPool['mfa'];
+    const mfa = str(props.MfaConfiguration, 'OFF') as LocalPool['mfa'];
     const policy = ((props.Policies ?? {}) as { PasswordPolicy?: Record<string, unknown> }).PasswordPolicy ?? {};
     const usernameIsEmail = Array.isArray(props.UsernameAttributes) && (props.UsernameAttributes as string[]).includes('email');
     const person = (name: string, inGroups: readonly string[]): LocalPoolUser => ({
@@ -124,7 +124,7 @@ export function readPools(resolver: IntrinsicResolver, extraCallbackUrls: readon
         idTokenTtlSeconds: validity(p, 'IdToken'),
         refreshTokenTtlSeconds: validity(p, 'RefreshToken'),
         rotateRefreshTokens: rotation.Feature === 'ENABLED',
-        refreshTokenRotationGraceSeconds: Number(rotation.RetryGracePeriodSeconds ?? 0),
+        refreshTokenRotationGraceSeconds: rotation.RetryGracePeriodSeconds ?? 0,
       };
     }).filter((c) => c.flows.length > 0);
     const resourceServerScopes = ofPool(servers).flatMap(([, p]) =>

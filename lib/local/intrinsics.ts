@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'crypto';
-import { CfnResource, CfnTemplate, LocalRunError } from './assembly';
+import { CfnResource, CfnTemplate, LocalRunError, str } from './assembly';
 
 /** The pseudo parameters of the local "deployment". */
 export interface LocalEnvironment {
@@ -94,7 +94,7 @@ export class IntrinsicResolver {
         break;
     }
     const parameter = this.template.Parameters?.[name];
-    if (parameter) return String(parameter.Default ?? '');
+    if (parameter) return str(parameter.Default);
     return this.physicalOf(name).ref;
   }
 

@@ -39,6 +39,9 @@ async function invoke({ id, event, deadlineMs, requestId, traceId }) {
   }
 }
 
+// The runner gone (even killed without a chance to stop us): this "container" goes too.
+process.on('disconnect', () => process.exit(0));
+
 process.on('message', (msg) => {
   if (msg && msg.type === 'invoke') void invoke(msg);
 });

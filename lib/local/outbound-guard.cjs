@@ -10,6 +10,14 @@ const http = require('http');
 const https = require('https');
 const net = require('net');
 
+// Lambda runs a newer Node.js than a developer may have: the AWS SDK's notice about the local Node.js
+// version is noise in a local run (it is a plain Warning, so --disable-warning cannot name it).
+const emitWarning = process.emitWarning;
+process.emitWarning = function filtered(warning, ...rest) {
+  if (String(warning && warning.message !== undefined ? warning.message : warning).startsWith('NodeVersionSupportWarning')) return;
+  return emitWarning.call(process, warning, ...rest);
+};
+
 const config = JSON.parse(process.argv[3] || '{}');
 /** @type {Record<string, string>} public URL -> local URL */
 const redirects = config.redirects || {};

@@ -20,7 +20,7 @@ export interface PolicyDocument {
  * authorizer's own policy builder so it can catch its bugs.
  */
 export function evaluatePolicy(policy: PolicyDocument, arn: string, action = 'execute-api:Invoke'): 'Allow' | 'Deny' | 'ImplicitDeny' {
-  const statements = Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement as IamStatement];
+  const statements: readonly IamStatement[] = Array.isArray(policy.Statement) ? (policy.Statement as readonly IamStatement[]) : [policy.Statement as IamStatement];
   const list = (v: string | readonly string[] | undefined): readonly string[] => (v === undefined ? [] : typeof v === 'string' ? [v] : v);
   const matches = (s: IamStatement): boolean => {
     const actionOk = s.Action !== undefined

@@ -1,10 +1,11 @@
+/* eslint-disable security/detect-non-literal-fs-filename -- paths are the assembly and the endpoints file the user chose */
 import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
 import type { LocalApi, LocalStage } from './api-model';
 import { readApis } from './api-model';
-import { LocalRunError, readAssembly, resourcesOfType, selectStack, type StackArtifact } from './assembly';
+import { LocalRunError, readAssembly, resourcesOfType, selectStack, str, type StackArtifact } from './assembly';
 import { createTable, createTableInput, startDynalite, type DynaliteHandle } from './dynamo';
 import { FunctionWorker, type InvokeOutcome, type LocalFunctionSpec } from './functions';
 import { LocalGateway } from './gateway';
@@ -212,7 +213,12 @@ export async function startLocalRun(options: LocalRunOptions): Promise<LocalRun>
     const issuer = pool ? await startIssuer(pool, options.issuerPort ?? 0, host, options.allowNonLoopback === true) : undefined;
     if (issuer) closers.push(issuer);
     const redirects: Record<string, string> = {};
-    if (pool && issuer) redirects[`https://cognito-idp.${pool.region}.amazonaws.com/${pool.userPoolId}/.well-known/jwks.json`] = issuer.jwksUrl;
+    if (pool && issuer) {
+      // aws-jwt-verify knows both of Cognito's issuer hosts (regional and the newer `issuer-cognito-idp`) and loads both JWKS.
+      for (const host of ['cognito-idp', 'issuer-cognito-idp']) {
+        redirects[`https://${host}.${pool.region}.amazonaws.com/${pool.userPoolId}/.well-known/jwks.json`] = issuer.jwksUrl;
+      }
+    }
 
     const workers = new Map<string, FunctionWorker>();
     const baseEnvironment = awsEnvironment(region, secretsServer, dynamo);
@@ -248,9 +254,9 @@ export async function startLocalRun(options: LocalRunOptions): Promise<LocalRun>
     server.keepAliveTimeout = 5000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(options.port ?? 3000, host, () => resolve());
+      server.listen(options.port ?? 3000, host, () => { resolve(); });
     });
-    closers.push({ close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) });
+    closers.push({ close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => { resolve(); }); }) });
     const address = server.address() as AddressInfo;
     const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
     const apiUrl = `${url}/${stage.name}`;
@@ -342,8 +348,8 @@ function functionSpec(resolver: IntrinsicResolver, stack: StackArtifact, logical
     logicalId,
     functionName,
     codeDirectory: path.resolve(stack.directory, assetPath),
-    handler: String(props.Handler ?? 'index.handler'),
-    environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v as string)])),
+    handler: str(props.Handler, 'index.handler'),
+    environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, str(v)])),
     timeoutSeconds: Number(props.Timeout ?? 3),
     memoryMb: Number(props.MemorySize ?? 128),
     logGroupName: logging.LogGroup ?? `/aws/lambda/${functionName}`,

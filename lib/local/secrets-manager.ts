@@ -73,14 +73,14 @@ export function generateSecretValue(spec: GenerateSecretString = {}): string {
     spec.ExcludeNumbers ? '' : '0123456789',
     spec.ExcludePunctuation ? '' : PUNCTUATION,
     spec.IncludeSpace ? ' ' : '',
-  ].map((set) => [...set].filter((c) => !(spec.ExcludeCharacters ?? '').includes(c)).join('')).filter((set) => set.length > 0);
+  ].map((set) => Array.from(set).filter((c) => !(spec.ExcludeCharacters ?? '').includes(c)).join('')).filter((set) => set.length > 0);
   const length = spec.PasswordLength ?? 32;
   const all = classes.join('');
   if (all.length === 0) throw new Error('GenerateSecretString excludes every character');
   let value: string;
   do {
     value = randomString(length, all);
-  } while ((spec.RequireEachIncludedType ?? true) && length >= classes.length && !classes.every((set) => [...value].some((c) => set.includes(c))));
+  } while ((spec.RequireEachIncludedType ?? true) && length >= classes.length && !classes.every((set) => Array.from(value).some((c) => set.includes(c))));
   if (spec.SecretStringTemplate !== undefined && spec.GenerateStringKey !== undefined) {
     const template = JSON.parse(spec.SecretStringTemplate) as Record<string, unknown>;
     return JSON.stringify({ ...template, [spec.GenerateStringKey]: value });
@@ -273,7 +273,7 @@ export class LocalSecretStore {
         return { ARN: s.arn, Name: s.name };
       }
       case 'GetRandomPassword':
-        return { RandomPassword: generateSecretValue(input as GenerateSecretString) };
+        return { RandomPassword: generateSecretValue(input) };
       case 'RotateSecret': {
         const s = this.find(str('SecretId') ?? '');
         const versionId = await this.rotate(s.arn);
@@ -321,7 +321,7 @@ export async function startLocalSecretsManager(store: LocalSecretStore, port = 0
         reply(400, { __type: 'SerializationException', message: 'the request body is not JSON' });
         return;
       }
-      store.handle(operation, input).then((out) => reply(200, out), (err: unknown) => {
+      store.handle(operation, input).then((out) => { reply(200, out); }, (err: unknown) => {
         if (err instanceof SmError) reply(err.status, { __type: err.type, message: err.message });
         else reply(500, { __type: 'InternalServiceError', message: err instanceof Error ? err.message : String(err) });
       });
@@ -333,6 +333,6 @@ export async function startLocalSecretsManager(store: LocalSecretStore, port = 0
     endpoint: `http://127.0.0.1:${address.port}`,
     store,
     calls: store.calls,
-    stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => { resolve(); }); }),
   };
 }

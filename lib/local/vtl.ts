@@ -88,6 +88,6 @@ export function substituteContext(format: string, context: Record<string, unknow
   return format.replace(/\$context\.([A-Za-z0-9_.-]*[A-Za-z0-9_])/g, (_m, name: string) => {
     const value = lookup(context, name);
     if (value === undefined || value === null || value === '') return '-';
-    return typeof value === 'object' ? JSON.stringify(value) : String(value as string | number | boolean);
+    return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
   });
 }
