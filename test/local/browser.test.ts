@@ -1,18 +1,20 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Secret, TOTP } from 'otpauth';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { startLocalRun, type LocalEndpoints, type LocalRun } from '../../lib/local/runner';
+import type { LocalEndpoints } from '../../lib/local/runner';
 import { startWebClient, webClientConfigFrom, type WebClient } from '../../lib/local/web';
 
 // The web client page in a real headless Chromium (Debian's `chromium`, driven by playwright-core)
-// against the real local run: the synthesized example app's gateway, bundled authorizer and handlers,
-// dynalite and the local issuer. Nothing is mocked. The page is served on its own origin,
+// against the real local run: the command `npm start` runs (`tsx lib/local/cli.ts`), in its own
+// process, serving the synthesized example app's gateway, bundled authorizer and handlers, dynalite
+// and the local issuer. Nothing is mocked. The page is served on its own origin,
 // http://localhost:<port>, which the app is synthesized to allow (allowedOrigins + callback URL); the
-// same page opened as http://127.0.0.1:<port> is another origin, which CORS must keep out.
+// same page opened as http://127.0.0.1:<port> is another origin, which CORS must keep out. The page's
+// own CSP (script-src 'self', no eval) stays on: the test waits with locators, never evaluated strings.
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CI = process.env.CI === 'true';
@@ -52,7 +54,8 @@ test('chromium is installed where CI needs it', () => {
 (haveChromium ? describe : describe.skip)('web client page in headless Chromium against the local run', () => {
   let assemblyDir: string;
   let userDataDir: string;
-  let run: LocalRun;
+  let runner: ChildProcess;
+  let runDir: string;
   let web: WebClient;
   let context: BrowserContext;
   let endpoints: LocalEndpoints;
@@ -70,10 +73,23 @@ test('chromium is installed where CI needs it', () => {
       '-c', `financialApi:callbackUrls=${pageOrigin}/`,
       '-c', `financialApi:logoutUrls=${pageOrigin}/`,
     ], { cwd: ROOT, env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: '1' }, stdio: ['ignore', 'ignore', 'pipe'] })));
-    run = await timed('local run ready', () => startLocalRun({
-      assemblyDir, port: 0, endpointsFile: false, accessLog: () => undefined, functionOutput: () => undefined,
+    // The CLI in a scratch working directory, so its .local/endpoints.json never touches a developer's own run.
+    runDir = mkdtempSync(join(tmpdir(), 'browser-run-'));
+    endpoints = await timed('npm start runner ready', () => new Promise<LocalEndpoints>((resolve, reject) => {
+      runner = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'lib', 'local', 'cli.ts'), '--assembly', assemblyDir, '--no-synth', '--port', '0'], {
+        cwd: runDir, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      const timer = setTimeout(() => { reject(new Error(`runner not ready:\n${stderr}`)); }, 60_000);
+      runner.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString('utf8');
+        if (/ready in [\d.]+ s/.test(stderr)) {
+          clearTimeout(timer);
+          resolve(JSON.parse(readFileSync(join(runDir, '.local', 'endpoints.json'), 'utf8')) as LocalEndpoints);
+        }
+      });
+      runner.once('exit', (code) => { clearTimeout(timer); reject(new Error(`runner exited with ${code}:\n${stderr}`)); });
     }));
-    endpoints = run.endpoints;
     expect(endpoints.allowedOrigins).toEqual([pageOrigin]);
     web = await startWebClient({ port: pagePort, config: webClientConfigFrom(endpoints, `${pageOrigin}/`) });
     userDataDir = mkdtempSync(join(tmpdir(), 'browser-profile-'));
@@ -88,7 +104,12 @@ test('chromium is installed where CI needs it', () => {
   afterAll(async () => {
     await context?.close();
     await web?.close();
-    await run?.close();
+    if (runner && runner.exitCode === null) {
+      const exited = new Promise((r) => runner.once('exit', r));
+      runner.kill('SIGTERM'); // Ctrl-C / SIGTERM stops every child of the runner
+      await exited;
+    }
+    if (runDir) rmSync(runDir, { recursive: true, force: true });
     if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
     if (assemblyDir) rmSync(assemblyDir, { recursive: true, force: true });
     console.log(`browser test timings (ms):\n${timings.map(([k, v]) => `  ${k}: ${v}`).join('\n')}`);
@@ -140,13 +161,13 @@ test('chromium is installed where CI needs it', () => {
 
     await timed('list payments', async () => {
       await click(page, '#list');
-      await page.waitForFunction("document.getElementById('status').textContent.startsWith('Listed')");
+      await page.locator('#status', { hasText: /^Listed/ }).waitFor();
     });
     const before = Number(await page.textContent('#count'));
 
     const paymentId = await timed('create payment', async () => {
       await click(page, '#create button[type="submit"]');
-      await page.waitForFunction("/^[0-9a-f-]{36}$/.test(document.getElementById('created').textContent)");
+      await page.locator('#created', { hasText: /^[0-9a-f-]{36}$/ }).waitFor();
       const id = (await page.textContent('#created')) ?? '';
       await page.waitForSelector(`tr[data-payment-id="${id}"]`);
       return id;
@@ -156,7 +177,7 @@ test('chromium is installed where CI needs it', () => {
 
     await timed('refresh (rotation)', async () => {
       await click(page, '#refresh');
-      await page.waitForFunction("document.getElementById('rotated').textContent.startsWith('yes')");
+      await page.locator('#rotated', { hasText: /^yes/ }).waitFor();
       // The rotated-in tokens work: the list still answers.
       await click(page, '#list');
       await page.waitForSelector(`tr[data-payment-id="${paymentId}"]`);
@@ -184,7 +205,7 @@ test('chromium is installed where CI needs it', () => {
   test('CORS lets the allowed origin read the API and keeps another origin out', async () => {
     const allowed = await open(pageOrigin);
     await click(allowed, '#check');
-    await allowed.waitForFunction("document.getElementById('health').textContent === 'ok'");
+    await allowed.locator('#health', { hasText: /^ok$/ }).waitFor();
 
     const foreign = await timed('foreign origin refused', async () => {
       const page = await open(foreignOrigin);

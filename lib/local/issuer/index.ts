@@ -56,9 +56,10 @@ export async function startLocalIssuer(options: LocalIssuerOptions): Promise<Loc
   validateOptions(options);
   const source = extname(__filename) === '.ts';
   const entry = join(__dirname, `worker${source ? '.ts' : '.js'}`);
-  // From TypeScript sources (tests, tsx) the worker registers tsx's CommonJS loader first.
+  // From TypeScript sources (tests, tsx) the worker registers tsx's CommonJS loader first, resolved
+  // from here: an eval'd worker resolves bare names from the process's working directory.
   const worker = source
-    ? new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(entry)});`, { eval: true, workerData: options })
+    ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register(); require(${JSON.stringify(entry)});`, { eval: true, workerData: options })
     : new Worker(entry, { workerData: options });
   const ready = await new Promise<Extract<IssuerWorkerMessage, { type: 'ready' }>>((resolve, reject) => {
     const timer = setTimeout(() => { void worker.terminate(); reject(new Error('local issuer: did not start in time')); }, START_TIMEOUT_MS);
