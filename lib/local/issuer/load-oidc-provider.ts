@@ -6,11 +6,11 @@ export type OidcProviderModule = typeof import('oidc-provider');
 /**
  * Loads `oidc-provider`, which ships as ES modules only, from this CommonJS code base.
  *
- * Why `createRequire` and not `import()`: TypeScript with `module: commonjs` rewrites `import()` to
- * `require()`, and the usual escape (`new Function('s', 'return import(s)')`) fails under jest, whose
- * vm sandbox has no dynamic-import callback (`ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING`). Node's own
- * `require` (from `createRequire`, which jest does not intercept) loads ES modules synchronously
- * since Node 20.19 / 22.12 (`require(esm)`), so one code path works under ts-jest, tsx and compiled JS.
+ * Node's `require` loads ES modules synchronously since Node 20.19 / 22.12 (`require(esm)`), which
+ * needs no `import()` (TypeScript with `module: commonjs` would rewrite that to `require()` anyway,
+ * and `new Function('s', 'return import(s)')` fails under jest: no dynamic-import callback in its vm).
+ * Jest's own module registry cannot load ES modules at all, which is why the issuer runs in a worker
+ * thread (index.ts): there this is plain Node, under jest, tsx and compiled JavaScript alike.
  */
 export function loadOidcProvider(): OidcProviderModule {
   const nodeRequire = createRequire(__filename);
