@@ -199,6 +199,15 @@ test('chromium is installed where CI needs it', () => {
       await click(page, '#list');
       expect(await errorText(page)).toMatch(/^401 UNAUTHORIZED/);
     });
+
+    await timed('sign out (revoke + /logout)', async () => {
+      await click(page, '#sign-out');
+      await page.waitForURL(`${pageOrigin}/`);
+      await page.waitForSelector('#signed-out:not([hidden])');
+      // The pool session ended too: signing in again asks for the password.
+      await page.click('#sign-in');
+      await page.waitForSelector('input[name="password"]');
+    });
     await page.close();
   }, 120_000);
 

@@ -61,15 +61,18 @@ function showError(text) {
 }
 
 function renderSession() {
-  const signedIn = session.accessToken !== '';
+  // Signed in while a refresh token is held: a missing or expired access token is one refresh away.
+  const signedIn = session.accessToken !== '' || session.refreshToken !== '';
   $('signed-out').hidden = signedIn;
   $('signed-in').hidden = !signedIn;
-  if (signedIn) {
+  if (session.accessToken !== '') {
     const claims = claimsOf(session.accessToken);
     $('who').textContent = claims.username ?? claims.sub ?? '';
     $('groups').textContent = (claims['cognito:groups'] ?? []).join(', ') || 'none';
     $('scopes').textContent = claims.scope ?? '';
     $('expires').textContent = new Date(session.expiresAt).toLocaleTimeString();
+  } else {
+    $('expires').textContent = 'never: no access token held (refresh to get one)';
   }
 }
 
