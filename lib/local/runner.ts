@@ -39,6 +39,12 @@ export interface LocalRunOptions {
   readonly endpointsFile?: string | false;
   /** Redirect URIs added to the code-flow clients (a local web page's callback). @default [] */
   readonly extraCallbackUrls?: readonly string[];
+  /**
+   * Test seam: answer the pool's JWKS URL inside the workers from this URL instead of the local
+   * issuer's (tests that sign their own tokens: expired, foreign client). Production code is the same.
+   * @default - the local issuer's JWKS
+   */
+  readonly jwksUrl?: string;
 }
 
 /** What `.local/endpoints.json` holds: everything a script, a test or a web page needs to call the local API. */
@@ -216,7 +222,7 @@ export async function startLocalRun(options: LocalRunOptions): Promise<LocalRun>
     if (pool && issuer) {
       // aws-jwt-verify knows both of Cognito's issuer hosts (regional and the newer `issuer-cognito-idp`) and loads both JWKS.
       for (const host of ['cognito-idp', 'issuer-cognito-idp']) {
-        redirects[`https://${host}.${pool.region}.amazonaws.com/${pool.userPoolId}/.well-known/jwks.json`] = issuer.jwksUrl;
+        redirects[`https://${host}.${pool.region}.amazonaws.com/${pool.userPoolId}/.well-known/jwks.json`] = options.jwksUrl ?? issuer.jwksUrl;
       }
     }
 
