@@ -1,9 +1,9 @@
 import * as path from 'path';
 import { Annotations, Duration, Names, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import {
-  AccessLogFormat, ApiKeySourceType, AuthorizationType, DomainName, EndpointAccessMode, EndpointType,
-  IAuthorizer, IModel, LambdaIntegration, LogGroupLogDestination, Method, MethodDeploymentOptions, MethodLoggingLevel,
-  MTLSConfig, RequestValidator, RestApi, SecurityPolicy, Stage,
+  AccessLogFormat, ApiKeySourceType, AuthorizationType, CfnClientCertificate, CfnMethod, CfnStage, ConnectionType, DomainName,
+  EndpointAccessMode, EndpointType, HttpIntegration, IAuthorizer, IModel, Integration, LambdaIntegration, LogGroupLogDestination,
+  Method, MethodDeploymentOptions, MethodLoggingLevel, MTLSConfig, RequestValidator, RestApi, SecurityPolicy, Stage,
 } from 'aws-cdk-lib/aws-apigateway';
 import { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { IKey } from 'aws-cdk-lib/aws-kms';
@@ -23,13 +23,16 @@ import {
   DEFAULT_MAX_BODY_BYTES, DEFAULT_STAGE_NAME, DEFAULT_STAGE_THROTTLE, GATEWAY_ERRORS,
   METHOD_THROTTLE_BY_SENSITIVITY, Sensitivity, ThrottleLimits,
 } from '../defaults/api';
+import { DRAFT4_STRING_FORMATS } from '../defaults/api-models';
 import { accessLogFormatString } from '../defaults/logging';
 import { requireProp, SecureApiConfigError } from '../errors';
+import { Preflight, PreflightOptions } from '../preflight';
 import {
   isPublicRoute, pathParameters, routeKey, RouteDefinition, RouteTable, routeTableProblems, sensitivityOf,
 } from '../routes';
 import { ApiAlarms, ApiAlarmsOptions } from './api-alarms';
 import { ApiFirewall, ApiFirewallOptions } from './api-firewall';
+import { HttpBackend } from './http-backend';
 import { SecureFunction, SecureFunctionOptions } from './secure-function';
 import { UsagePlanTiers, UsagePlanTiersOptions } from './usage-plan-tiers';
 
@@ -90,6 +93,14 @@ export interface SecureRestApiProps {
    * @default - every handler is built from `handlersDir`
    */
   readonly handlers?: Readonly<Record<string, IFunction>>;
+  /**
+   * Existing HTTPS services per handler name: a route whose `handler` names one is proxied to it
+   * (`HTTP_PROXY`) instead of a Lambda function, with the same authorizer, model, parameters, throttles,
+   * WAF rules, alarms and OpenAPI as any route. A name may not be in both `handlers` and `backends`.
+   * See {@link HttpBackend} and docs/backends.md for what such a backend must do itself.
+   * @default - no HTTP backends
+   */
+  readonly backends?: Readonly<Record<string, HttpBackend>>;
   /**
    * Directory holding one entry file per handler, `<handler>.ts`, `.mts`, `.js`, `.mjs` or `.cjs`, built
    * as {@link SecureFunction}s with the consumer's esbuild. A TypeScript source wins over a compiled `.js`
@@ -162,6 +173,12 @@ export interface SecureRestApiProps {
   readonly restApiName?: string;
   /** @default - a description naming the construct */
   readonly description?: string;
+  /**
+   * Options of the deploy preflight this API applies to its stack (`Preflight.of(stack)`): what the template
+   * cannot know about the target account, e.g. its Lambda concurrency quota.
+   * @default - context `secure-api:accountConcurrencyLimit`, no skipped checks
+   */
+  readonly preflight?: PreflightOptions;
 
   // ---- Edge protection (issue #5): WAF web ACL and usage-plan tiers ----
   /**
@@ -182,6 +199,14 @@ export interface SecureRestApiProps {
    * @default - UsagePlanTiers defaults (free, standard, partner)
    */
   readonly usagePlans?: UsagePlanTiersOptions;
+  /**
+   * Where API Gateway reads the usage-plan key. `AUTHORIZER`: from the authorizer's `usageIdentifierKey`
+   * (`ApiIdentity` returns each integration's own key and the people plan's key for users), so no key
+   * ships to any client. `HEADER` (`x-api-key`) makes the key a value every client must hold — in a
+   * browser app it is public — and is warned about.
+   * @default ApiKeySourceType.AUTHORIZER
+   */
+  readonly apiKeySource?: ApiKeySourceType;
   // ---- end edge protection ----
 
   // ---- Monitoring (issue #6): ApiAlarms ----
@@ -235,6 +260,14 @@ export class SecureRestApi extends Construct {
   public readonly allowedOrigins: readonly string[];
   /** The function behind each handler name. */
   public readonly functions: ReadonlyMap<string, IFunction>;
+  /** The HTTP backend behind each handler name that routes to one. */
+  public readonly backends: ReadonlyMap<string, HttpBackend>;
+  /**
+   * The client certificate the stage presents to HTTP backends (created when there is one): a backend
+   * reachable from the internet must accept only requests that present it. API Gateway issues it for
+   * 365 days; rotate it before it expires.
+   */
+  public readonly backendClientCertificate?: CfnClientCertificate;
   /** The API Gateway method of each route, by `routeKey` (`POST /payments`). */
   public readonly methods: ReadonlyMap<string, Method>;
   /** The custom domain, if any. */
@@ -254,6 +287,7 @@ export class SecureRestApi extends Construct {
     this.props = props;
     this.routes = props.routes;
     this.functions = this.functionsByName;
+    this.backends = new Map(Object.entries(props.backends ?? {}).filter(([name]) => props.routes.some((r) => r.handler === name)));
     this.allowedOrigins = this.validateOrigins(props.allowedOrigins, props.allowCredentials ?? false);
     this.maxBodyBytes = props.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     requireProp(Number.isInteger(this.maxBodyBytes) && this.maxBodyBytes > 0 && this.maxBodyBytes <= 10 * 1024 * 1024,
@@ -266,6 +300,10 @@ export class SecureRestApi extends Construct {
       requireValidThrottle(this, `methodThrottle.${sensitivity}`, limits);
     }
     if (props.domain) this.validateDomain(props.domain);
+    if (props.apiKeySource === ApiKeySourceType.HEADER) {
+      Annotations.of(this).addWarningV2('secure-rest-api:api-key-header',
+        'apiKeySource is HEADER: every client must hold its API key (public in a browser app), so one caller can burn a quota others share; AUTHORIZER keeps keys inside AWS.');
+    }
 
     this.accessLogGroup = secureLogGroup(this, 'AccessLogs', {
       encryptionKey: props.logEncryptionKey,
@@ -293,7 +331,8 @@ export class SecureRestApi extends Construct {
       endpointConfiguration: { types: [EndpointType.REGIONAL] },
       // With a custom domain, the execute-api URL would bypass its TLS policy and mTLS.
       disableExecuteApiEndpoint: props.domain !== undefined,
-      apiKeySourceType: ApiKeySourceType.HEADER,
+      // The authorizer hands API Gateway the caller's usage key: no key ever ships to a client.
+      apiKeySourceType: props.apiKeySource ?? ApiKeySourceType.AUTHORIZER,
       cloudWatchRole: props.cloudWatchRole ?? false,
       // The account setting keeps pointing at the role after the stack is gone: deleting it would break
       // execution logs of every API in the region.
@@ -331,6 +370,7 @@ export class SecureRestApi extends Construct {
     });
 
     this.addGatewayResponses();
+    if (this.backends.size > 0) this.backendClientCertificate = this.addBackendClientCertificate();
     this.methods = this.addRoutes(props);
     this.acknowledgeFindings();
 
@@ -367,8 +407,17 @@ export class SecureRestApi extends Construct {
       accessLogGroup: this.accessLogGroup,
     });
     for (const fn of new Set(this.functionsByName.values())) this.alarms.monitorFunction(fn);
+    for (const [name, backend] of this.backends) {
+      this.alarms.monitorHttpBackend(name, {
+        routes: props.routes.filter((r) => r.handler === name),
+        timeout: backend.timeout,
+      });
+    }
     if (this.firewall) this.alarms.monitorWebAcl(this.firewall.metricName);
     // ---- end monitoring ----
+
+    // What would only fail at deploy or run time fails (or warns) at synth, for the whole stack.
+    Preflight.of(this, props.preflight);
   }
 
   /** The function behind a handler name (throws if unknown). */
@@ -387,11 +436,15 @@ export class SecureRestApi extends Construct {
 
   private addRoutes(props: SecureRestApiProps): Map<string, Method> {
     const methods = new Map<string, Method>();
-    const integrations = new Map<string, LambdaIntegration>();
+    const integrations = new Map<string, Integration>();
     props.routes.forEach((route, i) => {
-      const fn = this.resolveHandler(route, i, props);
-      let integration = integrations.get(route.handler);
-      if (!integration) {
+      const backend = this.backends.get(route.handler);
+      let integration = backend ? undefined : integrations.get(route.handler);
+      if (backend) {
+        // One integration per route: the backend URL carries the route's own path.
+        integration = backendIntegration(route, backend);
+      } else if (!integration) {
+        const fn = this.resolveHandler(route, i, props);
         // allowTestInvoke: false keeps the console test-invoke permission (which skips the authorizer) off.
         integration = new LambdaIntegration(fn, { proxy: true, allowTestInvoke: false });
         integrations.set(route.handler, integration);
@@ -436,9 +489,42 @@ export class SecureRestApi extends Construct {
           reason: 'Protected by a Lambda REQUEST authorizer that verifies Cognito access tokens with aws-jwt-verify: unlike the Cognito authorizer it enforces all required scopes (AND) plus group membership per route and returns a policy that stays correct under caching.',
         });
       }
+      if (backend?.connection.kind === 'vpc-link-v2') {
+        // CDK 2.276's Integration has no VPC link V2 target: set it on the L1, and make a change of
+        // link or load balancer produce a new deployment like any other method change.
+        const cfn = method.node.defaultChild as CfnMethod;
+        cfn.addPropertyOverride('Integration.ConnectionType', ConnectionType.VPC_LINK);
+        cfn.addPropertyOverride('Integration.ConnectionId', backend.connection.vpcLinkId);
+        cfn.addPropertyOverride('Integration.IntegrationTarget', backend.connection.loadBalancerArn);
+        this.api.latestDeployment?.addToLogicalId({ [routeKey(route)]: { vpcLinkV2: backend.connection.vpcLinkId, target: backend.connection.loadBalancerArn } });
+      }
       methods.set(routeKey(route), method);
     });
     return methods;
+  }
+
+  /** Presented by the stage to HTTP backends, so they can refuse anything that did not come through the gateway. */
+  private addBackendClientCertificate(): CfnClientCertificate {
+    const certificate = new CfnClientCertificate(this, 'BackendClientCertificate', {
+      description: `Client certificate ${this.node.path} presents to its HTTP backends`,
+    });
+    (this.stage.node.defaultChild as CfnStage).clientCertificateId = certificate.attrClientCertificateId;
+    return certificate;
+  }
+
+  /** Backends: names unique across `handlers`, used by a route, reached over TLS; credential forwarding warned. */
+  private validateBackends(props: SecureRestApiProps): void {
+    for (const [name, backend] of Object.entries(props.backends ?? {})) {
+      const prop = `backends.${name}`;
+      requireProp(backend instanceof HttpBackend, this, prop, 'must be built with HttpBackend.fromUrl / fromVpcLink / fromVpcLinkV2');
+      requireProp(props.handlers?.[name] === undefined, this, prop, `"${name}" is also in \`handlers\`; a handler name targets one function or one backend`);
+      requireProp(props.routes.some((r) => r.handler === name), this, prop, `no route uses "${name}" (a route targets a backend by naming it as its \`handler\`)`);
+      backend.validate(this, prop);
+      if (backend.forwardCredentials) {
+        Annotations.of(this).addWarningV2('secure-rest-api:backend-forwards-credentials',
+          `${prop}.forwardCredentials: the client's Authorization token and API key reach the backend ${backend.baseUrl}; it must keep them out of its logs.`);
+      }
+    }
   }
 
   private resolveHandler(route: RouteDefinition, index: number, props: SecureRestApiProps): IFunction {
@@ -535,9 +621,11 @@ export class SecureRestApi extends Construct {
     acknowledgeRule(stageResource, 'APIGWCacheEnabledAndEncrypted',
       'No response cache on purpose: responses carry one customer\'s financial data and a stage cache keyed without the caller would serve it to another; with no cache there is no cached data to encrypt.',
       ['PCI.DSS.321', 'NIST.800.53.R5']);
-    acknowledgeRule(stageResource, 'APIGWSSLEnabled',
-      'The rule asks for a backend client certificate, which API Gateway presents only to HTTP integrations; every integration here is AWS_PROXY to Lambda, invoked over AWS\'s signed internal path.',
-      ['PCI.DSS.321', 'NIST.800.53.R5']);
+    if (!this.backendClientCertificate) {
+      acknowledgeRule(stageResource, 'APIGWSSLEnabled',
+        'The rule asks for a backend client certificate, which API Gateway presents only to HTTP integrations; every integration here is AWS_PROXY to Lambda, invoked over AWS\'s signed internal path.',
+        ['PCI.DSS.321', 'NIST.800.53.R5']);
+    }
     const cwRole = this.api.node.tryFindChild('CloudWatchRole');
     if (cwRole) {
       Validations.of(cwRole).acknowledge({
@@ -622,6 +710,7 @@ export class SecureRestApi extends Construct {
         `routes[${protectedIndex}] (${routeKey(props.routes[protectedIndex] as RouteDefinition)}) is protected but no authorizer is set; mark it \`auth: { public: true, reason }\` or pass an authorizer`);
     }
     this.validateAuthorizer(props);
+    this.validateBackends(props);
   }
 
   /** Refuses any authorizer that would not enforce the route table's scopes (all) and groups (any). */
@@ -691,13 +780,6 @@ export function jsonSchemaDraft4(schema: $ZodType, scope: Construct, prop: strin
   return stripUnsupportedFormats(doc);
 }
 
-/**
- * String formats JSON Schema draft 4 defines. API Gateway validates models as draft 4 and knows none of
- * the later ones (`date`, `time`, `uuid`, `duration`, ...): a body with a valid `requestedExecutionDate`
- * would be refused for `format: date`.
- */
-export const DRAFT4_STRING_FORMATS: readonly string[] = Object.freeze(['date-time', 'email', 'hostname', 'ipv4', 'ipv6', 'uri']);
-
 const SCHEMA_MAP_KEYWORDS = new Set(['properties', 'patternProperties', 'definitions']);
 const SCHEMA_KEYWORDS = new Set(['items', 'additionalItems', 'additionalProperties', 'not', 'allOf', 'anyOf', 'oneOf']);
 
@@ -733,6 +815,20 @@ export function queryParameters(route: Pick<RouteDefinition, 'query'>, scope: Co
   requireProp(doc.type === 'object' && typeof doc.properties === 'object', scope, `routes[${index}].query`, 'must be an object schema');
   const required = new Set(Array.isArray(doc.required) ? doc.required as string[] : []);
   return Object.keys(doc.properties as object).sort().map((name) => [name, required.has(name)]);
+}
+
+/** The `HTTP_PROXY` integration of one route to a backend: `<baseUrl><path>`, principal headers, timeout, connection. */
+function backendIntegration(route: RouteDefinition, backend: HttpBackend): Integration {
+  const connection = backend.connection;
+  return new HttpIntegration(`${backend.baseUrl}${route.path}`, {
+    proxy: true,
+    httpMethod: route.method,
+    options: {
+      requestParameters: backend.requestParameters(pathParameters(route.path), isPublicRoute(route)),
+      timeout: backend.timeout,
+      ...(connection.kind === 'vpc-link' ? { connectionType: ConnectionType.VPC_LINK, vpcLink: connection.vpcLink } : {}),
+    },
+  });
 }
 
 /** A fully qualified DNS name (labels of 1..63 letters, digits, hyphens; a letter TLD), no backtracking regex. */

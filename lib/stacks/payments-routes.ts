@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import {
   AdminPaymentPage, CreatePaymentBody, ListPaymentsQuery, Payment, PaymentIdParams, PaymentPage, PROCESSOR_SIGNATURE_HEADER, ProcessorWebhookBody,
 } from '../../lambda/example/schemas/payments';
+import { ADMIN_STEP_UP_MAX_AUTH_AGE } from '../defaults/identity';
 import { openApiDocument, OpenApiResponse } from '../openapi';
 import { RouteTable } from '../routes';
 
@@ -59,7 +60,8 @@ export const PAYMENTS_ROUTES: RouteTable = [
     method: 'GET',
     path: '/admin/payments',
     handler: 'admin-list-payments',
-    auth: { scopes: [PAYMENT_SCOPES.admin], groups: ['admins'] },
+    // Step-up: an administrator must have signed in (password + TOTP) within the last 15 minutes.
+    auth: { scopes: [PAYMENT_SCOPES.admin], groups: ['admins'], maxAuthAge: ADMIN_STEP_UP_MAX_AUTH_AGE },
     sensitivity: 'high',
     query: ListPaymentsQuery,
     summary: 'List every payment (administrators)',
