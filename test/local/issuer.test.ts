@@ -361,6 +361,16 @@ describe('local issuer with MFA ON (TOTP, RFC 6238)', () => {
   });
 });
 
+describe('local issuer lifecycle', () => {
+  test('close() stops the worker: the port refuses connections, and a second close() resolves too', async () => {
+    const issuer = await startLocalIssuer(options());
+    expect((await fetch(issuer.discoveryUrl)).status).toBe(200);
+    await issuer.close();
+    await expect(fetch(issuer.discoveryUrl)).rejects.toThrow();
+    await expect(issuer.close()).resolves.toBeUndefined();
+  });
+});
+
 describe('local issuer options', () => {
   test.each([
     [{ host: '0.0.0.0' }, /host .*loopback/],
