@@ -115,7 +115,11 @@ export class IntrinsicResolver {
     const entries = Object.entries(value as Record<string, unknown>);
     if (entries.length === 1 && entries[0]) {
       const [key, arg] = entries[0];
-      if (key === 'Ref' || key.startsWith('Fn::') || key === 'Condition') return this.intrinsic(key, arg);
+      if (key === 'Ref' || key.startsWith('Fn::') || key === 'Condition') {
+        // A dynamic reference is often assembled by Fn::Join (`{{resolve:secretsmanager:` + Ref + `...}}`).
+        const value = this.intrinsic(key, arg);
+        return typeof value === 'string' ? this.dynamic(value) : value;
+      }
     }
     const out: Record<string, unknown> = {};
     for (const [k, v] of entries) {
