@@ -11,6 +11,10 @@ import { startLocalRun, type LocalRun } from './runner';
 const USAGE = `Usage:
   secure-api local [--assembly cdk.out] [--stack NAME] [--port 3000] [--issuer-port 0]
                    [--host 127.0.0.1 [--allow-non-loopback]] [--no-synth] [--access-log FILE]
+                   [-c KEY=VALUE ...] [--web-port PORT]
+    -c          context for the synth (like cdk synth -c); a change re-synthesizes
+    --web-port  also serve the example web client page on http://localhost:PORT (its origin must be
+                one of the API's allowed origins, its URL a callback URL of the public client)
   secure-api local rotate-secret SECRET_ID     rotate a secret of a running local API now
 
 Runs the synthesized API locally: the gateway as the template defines it, the bundled functions in
@@ -55,29 +59,48 @@ function newestMtime(roots: readonly string[]): number {
   return newest;
 }
 
-/** Whether `assemblyDir` is missing or older than the sources. */
-export function assemblyIsStale(cwd: string, assemblyDir: string): boolean {
+/** Where the runner notes the context an assembly was synthesized with. */
+const CONTEXT_STAMP = 'secure-api-local-context.json';
+
+/** Whether `assemblyDir` is missing, older than the sources, or synthesized with other `-c` context. */
+export function assemblyIsStale(cwd: string, assemblyDir: string, context: readonly string[] = []): boolean {
   const manifest = path.join(assemblyDir, 'manifest.json');
   if (!fs.existsSync(manifest)) return true;
+  const stamp = path.join(assemblyDir, CONTEXT_STAMP);
+  const previous = fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8') : JSON.stringify([]);
+  if (previous !== JSON.stringify(context)) return true;
   return newestMtime(sourceRoots(cwd)) > fs.statSync(manifest).mtimeMs;
 }
 
-/** Runs `npx cdk synth` into `assemblyDir`; on failure prints the synth output and returns false. */
-function synth(cwd: string, assemblyDir: string): boolean {
+/** The app's own CDK CLI (no download): the consumer's, else the one next to this package. */
+function cdkCommand(cwd: string): { command: string; args: string[] } {
+  try {
+    return { command: process.execPath, args: [require.resolve('aws-cdk/bin/cdk', { paths: [cwd, __dirname] })] };
+  } catch {
+    return { command: 'npx', args: ['--no-install', 'cdk'] };
+  }
+}
+
+/** Runs `cdk synth` into `assemblyDir`; on failure prints the synth output and returns false. */
+function synth(cwd: string, assemblyDir: string, context: readonly string[]): boolean {
   process.stderr.write(`Synthesizing the app into ${path.relative(cwd, assemblyDir) || assemblyDir} ...\n`);
-  const result = spawnSync('npx', ['cdk', 'synth', '--no-notices', '-q', '-o', assemblyDir], {
+  const cdk = cdkCommand(cwd);
+  const result = spawnSync(cdk.command, [...cdk.args, 'synth', '--no-notices', '-q', '-o', assemblyDir, ...context.flatMap((c) => ['-c', c])], {
     cwd,
     env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: '1' },
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
-  if (result.status === 0) return true;
+  if (result.status === 0) {
+    fs.writeFileSync(path.join(assemblyDir, CONTEXT_STAMP), JSON.stringify(context));
+    return true;
+  }
   process.stderr.write(`${result.stdout}${result.stderr}\nsynth failed (exit ${result.status ?? result.signal ?? '?'}): fix the error above and run again.\n`);
   return false;
 }
 
 /** The short banner: URLs, where the credentials are, a first curl. */
-export function banner(run: LocalRun, endpointsFile: string): string {
+export function banner(run: LocalRun, endpointsFile: string, webUrl?: string): string {
   const e = run.endpoints;
   const routes: { method: string; path: string; auth: boolean }[] = [];
   const visit = (node: LocalRun['api']['root']): void => {
@@ -91,6 +114,7 @@ export function banner(run: LocalRun, endpointsFile: string): string {
     '',
     `secure-api local: ${run.stack.stackName} ready in ${(run.startupMs / 1000).toFixed(1)} s`,
     `  API         ${e.apiUrl}`,
+    ...(webUrl ? [`  Web page    ${webUrl}  (sign in as a user listed in ${endpointsFile})`] : []),
     ...(e.authorizeUrl ? [`  Sign-in     ${e.authorizeUrl}`, `  Token       ${e.tokenUrl ?? ''}`] : []),
     `  Endpoints   ${endpointsFile} (clients, users, passwords, API keys)`,
     ...(e.users.length ? [`  Users       ${e.users.map((u) => u.username + (u.groups.length ? ` (${u.groups.join(', ')})` : '')).join(', ')}`] : []),
@@ -128,7 +152,7 @@ async function rotateSecret(cwd: string, secretId: string | undefined): Promise<
 export async function main(argv: readonly string[], cwd = process.cwd()): Promise<number> {
   const args = argv[0] === 'local' ? argv.slice(1) : [...argv];
   if (args[0] === 'rotate-secret') return rotateSecret(cwd, args[1]);
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       args,
@@ -136,6 +160,7 @@ export async function main(argv: readonly string[], cwd = process.cwd()): Promis
         assembly: { type: 'string' }, stack: { type: 'string' }, port: { type: 'string' }, 'issuer-port': { type: 'string' },
         host: { type: 'string' }, 'allow-non-loopback': { type: 'boolean' }, 'no-synth': { type: 'boolean' },
         'access-log': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        context: { type: 'string', short: 'c', multiple: true }, 'web-port': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -147,7 +172,10 @@ export async function main(argv: readonly string[], cwd = process.cwd()): Promis
     return 0;
   }
   const assemblyDir = path.resolve(cwd, String(values.assembly ?? 'cdk.out'));
-  if (values['no-synth'] !== true && assemblyIsStale(cwd, assemblyDir) && !synth(cwd, assemblyDir)) return 1;
+  const context = Array.isArray(values.context) ? values.context : [];
+  if (values['no-synth'] !== true && assemblyIsStale(cwd, assemblyDir, context) && !synth(cwd, assemblyDir, context)) return 1;
+  const webPort = typeof values['web-port'] === 'string' ? Number(values['web-port']) : undefined;
+  const webUrl = webPort === undefined ? undefined : `http://localhost:${webPort}/`;
   const port = Number(values.port ?? process.env.PORT ?? 3000);
   const endpointsFile = path.join(cwd, '.local', 'endpoints.json');
   const accessLogFile = typeof values['access-log'] === 'string' ? fs.createWriteStream(path.resolve(cwd, values['access-log']), { flags: 'a' }) : undefined;
@@ -161,17 +189,34 @@ export async function main(argv: readonly string[], cwd = process.cwd()): Promis
       port,
       issuerPort: Number(values['issuer-port'] ?? 0),
       endpointsFile,
+      ...(webUrl ? { extraCallbackUrls: [webUrl] } : {}),
       ...(accessLogFile ? { accessLog: (line: string) => { accessLogFile.write(`${line}\n`); } } : {}),
     });
   } catch (err) {
     process.stderr.write(`secure-api local: ${err instanceof LocalRunError || err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
-  process.stderr.write(banner(run, path.relative(cwd, endpointsFile)));
+  let web: { close(): Promise<void> } | undefined;
+  if (webUrl !== undefined && webPort !== undefined) {
+    // The example's web client page (lib/local/web), on its own origin as a deployed front end would be.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- only the example's `npm start` serves the page
+    const { startWebClient, webClientConfigFrom } = require('./web') as typeof import('./web');
+    try {
+      web = await startWebClient({ port: webPort, config: webClientConfigFrom(run.endpoints, webUrl) });
+    } catch (err) {
+      await run.close();
+      process.stderr.write(`secure-api local: web client page: ${err instanceof Error ? err.message : String(err)}\n`);
+      return 1;
+    }
+    if (!run.endpoints.allowedOrigins.includes(new URL(webUrl).origin)) {
+      process.stderr.write(`warning: ${new URL(webUrl).origin} is not an allowed origin of the API: CORS will block the page (synthesize with it allowed)\n`);
+    }
+  }
+  process.stderr.write(banner(run, path.relative(cwd, endpointsFile), web ? webUrl : undefined));
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.stderr.write('\nStopping ...\n');
-      void run.close().then(() => { accessLogFile?.end(); resolve(); });
+      void Promise.all([run.close(), web?.close()]).then(() => { accessLogFile?.end(); resolve(); });
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

@@ -32,7 +32,7 @@ export interface FunctionError {
 
 /** The outcome of one invocation. */
 export type InvokeOutcome =
-  | { readonly kind: 'result'; readonly payload: unknown; readonly durationMs: number }
+  | { readonly kind: 'result'; readonly payload: unknown; readonly durationMs: number; /** The handler's own time, measured in the worker. */ readonly handlerMs?: number }
   | { readonly kind: 'error'; readonly error: FunctionError; readonly durationMs: number }
   | { readonly kind: 'crash'; readonly detail: string; readonly durationMs: number }
   | { readonly kind: 'timeout'; readonly durationMs: number };
@@ -120,7 +120,7 @@ export class FunctionWorker {
     child.stdout?.setEncoding('utf8').on('data', (c: string) => { out(this.spec.functionName, c); });
     child.stderr?.setEncoding('utf8').on('data', (c: string) => { out(this.spec.functionName, c); });
     this.ready = new Promise<void>((resolve, reject) => {
-      const onMessage = (msg: { type: string; id?: string; payload?: string; error?: FunctionError; initMs?: number }): void => {
+      const onMessage = (msg: { type: string; id?: string; payload?: string; error?: FunctionError; initMs?: number; handlerMs?: number }): void => {
         if (msg.type === 'ready') {
           this.initDurations.push(msg.initMs ?? 0);
           resolve();
@@ -128,7 +128,7 @@ export class FunctionWorker {
           reject(new Error(`init of ${this.spec.logicalId} failed: ${msg.error?.errorType}: ${msg.error?.errorMessage}`));
         } else if (msg.id !== undefined) {
           this.settle(msg.id, msg.type === 'result'
-            ? { kind: 'result', payload: JSON.parse(msg.payload ?? 'null') as unknown, durationMs: 0 }
+            ? { kind: 'result', payload: JSON.parse(msg.payload ?? 'null') as unknown, durationMs: 0, ...(msg.handlerMs !== undefined ? { handlerMs: msg.handlerMs } : {}) }
             : { kind: 'error', error: msg.error ?? { errorType: 'Error', errorMessage: 'unknown' }, durationMs: 0 });
         }
       };

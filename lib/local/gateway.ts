@@ -84,6 +84,8 @@ export interface GatewayStats {
   authorizerInvocations: number;
   authorizerCacheHits: number;
   integrationInvocations: number;
+  /** The handler's own time (ms, measured in the worker) of the latest integration call. */
+  lastHandlerMs?: number;
 }
 
 /**
@@ -527,6 +529,7 @@ export class LocalGateway {
       throw failure('Malformed Lambda proxy response');
     }
     state.integrationStatus = 200;
+    if (outcome.handlerMs !== undefined) this.stats.lastHandlerMs = outcome.handlerMs;
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries((result.multiValueHeaders ?? {}) as Record<string, unknown>)) {
       if (Array.isArray(v)) headers[k] = v.map(String);

@@ -26,14 +26,16 @@ function errorPayload(err) {
 async function invoke({ id, event, deadlineMs, requestId, traceId }) {
   if (traceId) process.env._X_AMZN_TRACE_ID = traceId;
   const context = lambdaContext({ ...config.context, awsRequestId: requestId, deadlineMs });
+  const started = performance.now();
   try {
     const result = await new Promise((resolve, reject) => {
       const out = handler(event, context, (err, value) => (err ? reject(err) : resolve(value)));
       if (out && typeof out.then === 'function') out.then(resolve, reject);
       else if (handler.length < 3) resolve(out);
     });
+    const handlerMs = performance.now() - started;
     const payload = JSON.stringify(result === undefined ? null : result);
-    process.send({ type: 'result', id, payload });
+    process.send({ type: 'result', id, payload, handlerMs });
   } catch (err) {
     process.send({ type: 'error', id, error: errorPayload(err) });
   }

@@ -9,12 +9,11 @@ import type { LocalEndpoints } from '../../lib/local/runner';
 import { FinancialApiStack } from '../../lib/stacks/financial-api-stack';
 import { EXAMPLE_PROPS } from '../helpers/app';
 import { synthAssembly } from './local-helpers';
-import { startWebClient, webClientConfigFrom, type WebClient } from '../../lib/local/web';
 
 // The web client page in a real headless Chromium (Debian's `chromium`, driven by playwright-core)
-// against the real local run: the command `npm start` runs (`tsx lib/local/cli.ts`), in its own
-// process, serving the synthesized example app's gateway, bundled authorizer and handlers, dynalite
-// and the local issuer. Nothing is mocked. The page is served on its own origin,
+// against the real local run: the command `npm start` runs (`tsx lib/local/cli.ts --web-port`), in its
+// own process, serving the synthesized example app's gateway, bundled authorizer and handlers,
+// dynalite, the local issuer and the page itself. Nothing is mocked. The page is served on its own origin,
 // http://localhost:<port>, which the app is synthesized to allow (allowedOrigins + callback URL); the
 // same page opened as http://127.0.0.1:<port> is another origin, which CORS must keep out. The page's
 // own CSP (script-src 'self', no eval) stays on: the test waits with locators, never evaluated strings.
@@ -59,7 +58,6 @@ test('chromium is installed where CI needs it', () => {
   let userDataDir: string;
   let runner: ChildProcess;
   let runDir: string;
-  let web: WebClient;
   let context: BrowserContext;
   let endpoints: LocalEndpoints;
   let pageOrigin: string;
@@ -79,14 +77,14 @@ test('chromium is installed where CI needs it', () => {
     // The CLI in a scratch working directory, so its .local/endpoints.json never touches a developer's own run.
     runDir = mkdtempSync(join(tmpdir(), 'browser-run-'));
     endpoints = await timed('npm start runner ready', () => new Promise<LocalEndpoints>((resolve, reject) => {
-      runner = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'lib', 'local', 'cli.ts'), '--assembly', assemblyDir, '--no-synth', '--port', '0'], {
+      runner = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'lib', 'local', 'cli.ts'), '--assembly', assemblyDir, '--no-synth', '--port', '0', '--web-port', String(pagePort)], {
         cwd: runDir, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'ignore', 'pipe'],
       });
       let stderr = '';
       const timer = setTimeout(() => { reject(new Error(`runner not ready:\n${stderr}`)); }, 60_000);
       runner.stderr?.on('data', (chunk: Buffer) => {
         stderr += chunk.toString('utf8');
-        if (/ready in [\d.]+ s/.test(stderr)) {
+        if (/ready in [\d.]+ s/.test(stderr) && stderr.includes(`Web page    ${pageOrigin}/`)) {
           clearTimeout(timer);
           resolve(JSON.parse(readFileSync(join(runDir, '.local', 'endpoints.json'), 'utf8')) as LocalEndpoints);
         }
@@ -94,7 +92,6 @@ test('chromium is installed where CI needs it', () => {
       runner.once('exit', (code) => { clearTimeout(timer); reject(new Error(`runner exited with ${code}:\n${stderr}`)); });
     }));
     expect(endpoints.allowedOrigins).toEqual([pageOrigin]);
-    web = await startWebClient({ port: pagePort, config: webClientConfigFrom(endpoints, `${pageOrigin}/`) });
     userDataDir = mkdtempSync(join(tmpdir(), 'browser-profile-'));
     context = await timed('chromium launch', () => chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
@@ -106,7 +103,6 @@ test('chromium is installed where CI needs it', () => {
 
   afterAll(async () => {
     await context?.close();
-    await web?.close();
     if (runner && runner.exitCode === null) {
       const exited = new Promise((r) => runner.once('exit', r));
       runner.kill('SIGTERM'); // Ctrl-C / SIGTERM stops every child of the runner
@@ -253,11 +249,11 @@ test('chromium is installed where CI needs it', () => {
     await foreign.close();
   }, 60_000);
 
-  test('the page carries its own CSP and keeps the code out of Referer', async () => {
-    const res = await fetch(`${web.url}/`);
+  test("the CLI serves the page with its own CSP, no Referer, and the run's config", async () => {
+    const res = await fetch(`${foreignOrigin}/`);
     expect(res.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
-    const config = await (await fetch(`${web.url}/config.json`)).json() as Record<string, unknown>;
+    const config = await (await fetch(`${foreignOrigin}/config.json`)).json() as Record<string, unknown>;
     expect(config).toMatchObject({ clientId: endpoints.publicClient?.clientId, redirectUri: `${pageOrigin}/`, apiUrl: endpoints.apiUrl });
   });
 });

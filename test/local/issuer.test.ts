@@ -186,6 +186,19 @@ describe('local issuer (oidc-provider, Cognito paths and claims)', () => {
     }
   });
 
+  test('five failed passwords lock the user out, even with the right password, until the lockout passes', async () => {
+    for (let i = 0; i < 5; i += 1) {
+      const out = await signIn(issuer, params(), { username: 'bob', password: `wrong-${i}` });
+      expect(await out.res.text()).toContain('Incorrect username or password.');
+    }
+    const locked = await signIn(issuer, params(), { username: 'bob', password: 'bob-password-22' });
+    expect(locked.res.status).toBe(401);
+    expect(await locked.res.text()).toContain('Password attempts exceeded');
+    await new Promise((r) => setTimeout(r, 1100)); // the first lockout lasts one second
+    const after = await signIn(issuer, params(), { username: 'bob', password: 'bob-password-22' });
+    expect(after.callback?.searchParams.get('code')).toBeTruthy();
+  });
+
   test('client_credentials: allowed scopes only (invalid_scope otherwise), secret checked, machine claims', async () => {
     const ok = await tokenRequest(issuer.tokenUrl, { grant_type: 'client_credentials', scope: 'payments/read' }, MACHINE);
     expect(ok.status).toBe(200);
@@ -358,6 +371,16 @@ describe('local issuer with MFA ON (TOTP, RFC 6238)', () => {
     const out = await signIn(issuer, p(), { username: 'bob', password: 'bob-password-22', code: '123456' });
     expect(out.res.status).toBe(401);
     expect(await out.res.text()).toContain('no authenticator');
+  });
+});
+
+describe('local issuer lifecycle', () => {
+  test('close() stops the worker: the port refuses connections, and a second close() resolves too', async () => {
+    const issuer = await startLocalIssuer(options());
+    expect((await fetch(issuer.discoveryUrl)).status).toBe(200);
+    await issuer.close();
+    await expect(fetch(issuer.discoveryUrl)).rejects.toThrow();
+    await expect(issuer.close()).resolves.toBeUndefined();
   });
 });
 

@@ -78,6 +78,12 @@ export async function startLocalIssuer(options: LocalIssuerOptions): Promise<Loc
     if (v === undefined) throw new Error(`local issuer: worker did not report ${k}`);
     return v;
   };
+  let exited = false;
+  worker.once('exit', () => { exited = true; });
+  worker.on('error', (err) => {
+    // The issuer thread died (a bug, not a bad request): say so instead of leaving its port refusing connections.
+    process.stderr.write(`local issuer: stopped by an error: ${err.stack ?? err.message}\n`);
+  });
   let closing: Promise<void> | undefined;
   return {
     url: need('url'),
@@ -93,6 +99,10 @@ export async function startLocalIssuer(options: LocalIssuerOptions): Promise<Loc
     subjectOf: (username) => subjectFor(options.userPoolId, username),
     close: () => {
       closing ??= new Promise<void>((resolve) => {
+        if (exited) {
+          resolve();
+          return;
+        }
         worker.once('exit', () => { resolve(); });
         worker.postMessage('close');
         // A worker that does not answer within a second is stopped outright.

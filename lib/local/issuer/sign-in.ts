@@ -3,13 +3,14 @@ import { Secret, TOTP } from 'otpauth';
 import type { LocalIssuerMfa, LocalIssuerUser } from './options';
 
 /** Why a sign-in was refused (shown on the page in Cognito's wording). */
-export type SignInFailure = 'bad_credentials' | 'code_required' | 'bad_code' | 'mfa_not_set_up';
+export type SignInFailure = 'bad_credentials' | 'locked' | 'code_required' | 'bad_code' | 'mfa_not_set_up';
 
 /** Result of checking the sign-in form. */
 export type SignInResult = { readonly ok: true; readonly user: LocalIssuerUser } | { readonly ok: false; readonly failure: SignInFailure };
 
 const MESSAGES: Record<SignInFailure, string> = {
   bad_credentials: 'Incorrect username or password.',
+  locked: 'Password attempts exceeded',
   code_required: 'Enter the 6-digit code from your authenticator app.',
   bad_code: 'Invalid code or auth state for the user.',
   mfa_not_set_up: 'This user pool requires MFA and this user has no authenticator (TOTP) set up.',
@@ -17,9 +18,14 @@ const MESSAGES: Record<SignInFailure, string> = {
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
+/** Cognito locks a user out after five failed sign-ins: one second, doubling with each further failure. */
+const FREE_FAILURES = 5;
+const MAX_LOCKOUT_SECONDS = 900;
+
 /**
  * Checks username, password and (when MFA applies) the TOTP code of a sign-in attempt. Passwords are
- * compared in constant time over their digests, an unknown user costs the same comparison, and a
+ * compared in constant time over their digests, an unknown user costs the same comparison, five
+ * failed passwords in a row lock the name out (1 s, doubling per further failure, at most 15 min), and a
  * TOTP code is accepted once only (RFC 6238 §5.2: a verifier must not accept the second attempt of
  * an OTP after the first succeeded), within one 30-second step of clock drift.
  */
@@ -27,6 +33,8 @@ export class SignInChecker {
   private readonly users: ReadonlyMap<string, LocalIssuerUser>;
   /** Last accepted TOTP time step per username, so a code cannot be replayed. */
   private readonly lastStep = new Map<string, number>();
+  /** Consecutive failed passwords per username, and until when further attempts are refused. */
+  private readonly failures = new Map<string, { count: number; lockedUntil: number }>();
   private readonly decoy = digest('decoy-password-for-unknown-users');
 
   constructor(users: readonly LocalIssuerUser[], private readonly mfa: LocalIssuerMfa) {
@@ -40,16 +48,25 @@ export class SignInChecker {
 
   /** Checks one submitted form. */
   check(username: string, password: string, code: string | undefined): SignInResult {
+    const now = Date.now();
+    const failed = this.failures.get(username);
+    // A locked-out name is refused before its password is looked at, right or wrong (as Cognito does).
+    if (failed && failed.lockedUntil > now) return { ok: false, failure: 'locked' };
     const user = this.users.get(username);
     const expected = user ? digest(user.password) : this.decoy;
     const passwordOk = timingSafeEqual(expected, digest(password)) && user !== undefined;
-    if (!passwordOk) return { ok: false, failure: 'bad_credentials' };
+    if (!passwordOk) {
+      const count = (failed?.count ?? 0) + 1;
+      const lockSeconds = count >= FREE_FAILURES ? Math.min(2 ** (count - FREE_FAILURES), MAX_LOCKOUT_SECONDS) : 0;
+      this.failures.set(username, { count, lockedUntil: now + lockSeconds * 1000 });
+      return { ok: false, failure: 'bad_credentials' };
+    }
+    this.failures.delete(username);
     const needsCode = this.mfa === 'ON' || (this.mfa === 'OPTIONAL' && user.totpSecret !== undefined);
     if (!needsCode) return { ok: true, user };
     if (user.totpSecret === undefined) return { ok: false, failure: 'mfa_not_set_up' };
     if (code === undefined || code.trim() === '') return { ok: false, failure: 'code_required' };
     const totp = new TOTP({ secret: Secret.fromBase32(user.totpSecret), algorithm: 'SHA1', digits: 6, period: 30 });
-    const now = Date.now();
     const delta = /^\d{6}$/.test(code.trim()) ? totp.validate({ token: code.trim(), timestamp: now, window: 1 }) : null;
     if (delta === null) return { ok: false, failure: 'bad_code' };
     const step = totp.counter({ timestamp: now }) + delta;
