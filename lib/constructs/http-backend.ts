@@ -21,6 +21,7 @@ export const PRINCIPAL_HEADERS: Readonly<Record<keyof AuthorizerContext, string>
   scopes: 'X-Principal-Scopes',
   groups: 'X-Principal-Groups',
   principalType: 'X-Principal-Type',
+  integration: 'X-Principal-Integration',
 });
 
 /** The gateway's request id, set on every backend request (overwriting a client's copy) for log correlation. */

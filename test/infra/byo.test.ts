@@ -107,6 +107,12 @@ describe('authorizer: only one that enforces the route table is accepted', () =>
     expect(() => api(stack, { authorizer: weaker.authorizer })).toThrow(/`authorizer`.*another route table.*DELETE \/accounts\/\{accountId\}.*groups \[admins\].*routes\[2\]/);
   });
 
+  test('an ApiIdentity authorizer with another step-up window is refused', () => {
+    const stack = testStack();
+    const stepUp = identity(stack, [HEALTH, READ, { ...ADMIN, auth: { ...ADMIN.auth, maxAuthAge: Duration.minutes(15) } as RouteDefinition['auth'] }]);
+    expect(() => api(stack, { authorizer: stepUp.authorizer })).toThrow(/`authorizer`.*DELETE \/accounts\/\{accountId\}.*sign-in at most 900 s old/);
+  });
+
   test('an ApiIdentity authorizer that lacks a protected route of the API is refused', () => {
     const stack = testStack();
     const partial = identity(stack, [HEALTH, READ]);
