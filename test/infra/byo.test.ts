@@ -358,6 +358,7 @@ describe('HTTP backends: routes proxied to an existing service keep every protec
     expect(get.Integration.RequestParameters['integration.request.path.accountId']).toBe('method.request.path.accountId');
     expect(get.Integration.ConnectionType ?? 'INTERNET').toBe('INTERNET');
     expect(built.api.functions.has('accounts')).toBe(false);
+    expect(() => built.api.functionFor('accounts')).toThrow(/`backends\.accounts`.*HTTP backend, not a function/);
     expect(built.api.backends.get('accounts')?.baseUrl).toBe('https://accounts.example.com/v2');
     expect(methodOf('GET', 'status.example.com/status').Integration.TimeoutInMillis).toBe(3000);
   });
