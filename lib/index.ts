@@ -30,3 +30,6 @@ export * from './defaults/identity';
 export * from './compliance/acknowledge';
 export * from './constructs/private-network';
 export * from './openapi';
+export * from './preflight';
+export * from './common/unique-names';
+export * from './defaults/api-models';

@@ -31,6 +31,6 @@ function copyStatic(from, to) {
     const src = join(from, entry);
     if (entry === 'stacks') continue; // the example app is not part of the package
     if (statSync(src).isDirectory()) copyStatic(src, join(to, entry));
-    else if (/\.(html|css|js|mjs|json)$/.test(entry) && !entry.endsWith('.d.ts')) cpSync(src, join(to, entry));
+    else if (/\.(html|css|js|mjs|cjs|json)$/.test(entry) && !entry.endsWith('.d.ts')) cpSync(src, join(to, entry));
   }
 }

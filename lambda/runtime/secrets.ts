@@ -2,6 +2,8 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics } from './powertools';
 import { SECRET_FETCH_ERROR_METRIC } from './secret-metrics';
+// Pure constants shared with lib/ (which sets the variable): one number, no twin.
+import { DEFAULT_PREVIOUS_GRACE_MS, PREVIOUS_GRACE_ENV } from './limits';
 
 /** The one call the cache makes; a test passes an in-memory implementation. */
 export interface SecretValueReader {
@@ -22,15 +24,7 @@ export interface SecretVersions {
   readonly previous?: string;
 }
 
-/**
- * How long after the rotation that made it previous an `AWSPREVIOUS` value is still accepted: long
- * enough for a partner to switch and for cursors (24 h) signed just before a rotation to be paged
- * through; short enough that a leaked, rotated-out secret stops working the next day.
- */
-export const DEFAULT_PREVIOUS_GRACE_MS = 24 * 60 * 60 * 1000;
-
-/** Environment variable (seconds) overriding {@link DEFAULT_PREVIOUS_GRACE_MS}; `0` refuses AWSPREVIOUS at once. */
-export const PREVIOUS_GRACE_ENV = 'SECRET_PREVIOUS_GRACE_SECONDS';
+export { DEFAULT_PREVIOUS_GRACE_MS, PREVIOUS_GRACE_ENV };
 
 /** The grace window from {@link PREVIOUS_GRACE_ENV}, or the default when it is unset or not a whole number of seconds. */
 export function previousGraceMsFromEnv(): number {

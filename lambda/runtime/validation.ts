@@ -164,22 +164,29 @@ function duplicateKeys(text: string): { path: JsonPath; key: string }[] {
  * exact, and checks for prototype-pollution keys (iterative: no recursion).
  */
 function exactValues(root: unknown, knownPath: KnownPath | undefined, details: ErrorDetail[]): { value: unknown; forbidden: boolean } {
+  // A path is a linked list (parent, key), materialised only for an error: the common case allocates nothing per node.
+  interface Slot { readonly parent: Record<string | number, unknown>; readonly key: string | number; readonly up: Slot | undefined }
+  const pathOf = (slot: Slot): (string | number)[] => {
+    const out: (string | number)[] = [];
+    for (let at = slot; at.up !== undefined; at = at.up) out.unshift(at.key);
+    return out;
+  };
   const holder: Record<string, unknown> = { v: root };
-  const stack: { parent: Record<string | number, unknown>; key: string | number; path: (string | number)[] }[] = [{ parent: holder, key: 'v', path: [] }];
+  const stack: Slot[] = [{ parent: holder, key: 'v', up: undefined }];
   let forbidden = false;
   while (stack.length > 0) {
-    const { parent, key, path } = stack.pop() as (typeof stack)[number];
-    const v = parent[key];
+    const slot = stack.pop() as Slot;
+    const v = slot.parent[slot.key];
     if (v instanceof NumberText) {
       const n = exactNumber(v.text);
-      if (typeof n === 'number') parent[key] = n;
-      else if (details.length < MAX_DETAILS) details.push({ path: pathText(path, knownPath), message: JSON_MESSAGES[n] });
+      if (typeof n === 'number') slot.parent[slot.key] = n;
+      else if (details.length < MAX_DETAILS) details.push({ path: pathText(pathOf(slot), knownPath), message: JSON_MESSAGES[n] });
     } else if (Array.isArray(v)) {
-      v.forEach((_, i) => stack.push({ parent: v as unknown as Record<number, unknown>, key: i, path: [...path, i] }));
+      for (let i = 0; i < v.length; i++) stack.push({ parent: v as unknown as Record<number, unknown>, key: i, up: slot });
     } else if (v !== null && typeof v === 'object') {
       for (const k of Object.keys(v)) {
         if (FORBIDDEN_KEYS.has(k)) forbidden = true;
-        stack.push({ parent: v as Record<string, unknown>, key: k, path: [...path, k] });
+        stack.push({ parent: v as Record<string, unknown>, key: k, up: slot });
       }
     }
   }

@@ -248,7 +248,7 @@ export class SecureFunction extends NodejsFunction {
       ['PCI.DSS.321', 'NIST.800.53.R5']);
     if (props.reservedConcurrentExecutions === undefined) {
       acknowledgeRule(this, 'LambdaConcurrency',
-        'Concurrency is capped upstream by the stage, per-method and usage-plan throttles and the WAF rate rules; reserving it per function can make the stack undeployable in accounts with the default quota. Set `reservedConcurrentExecutions` (the regulated profile does).',
+        'Concurrency is capped upstream by the stage, per-method and usage-plan throttles and the WAF rate rules; reserving it per function can make the stack undeployable in accounts with the default quota. Set `reservedConcurrentExecutions` (the example\'s regulated profile does with financialApi:reservedConcurrency) and declare the account quota to the preflight.',
         ['NIST.800.53.R5']);
     }
     if (props.vpc === undefined) {

@@ -23,8 +23,10 @@ import {
   DEFAULT_MAX_BODY_BYTES, DEFAULT_STAGE_NAME, DEFAULT_STAGE_THROTTLE, GATEWAY_ERRORS,
   METHOD_THROTTLE_BY_SENSITIVITY, Sensitivity, ThrottleLimits,
 } from '../defaults/api';
+import { DRAFT4_STRING_FORMATS } from '../defaults/api-models';
 import { accessLogFormatString } from '../defaults/logging';
 import { requireProp, SecureApiConfigError } from '../errors';
+import { Preflight, PreflightOptions } from '../preflight';
 import {
   isPublicRoute, pathParameters, routeKey, RouteDefinition, RouteTable, routeTableProblems, sensitivityOf,
 } from '../routes';
@@ -171,6 +173,12 @@ export interface SecureRestApiProps {
   readonly restApiName?: string;
   /** @default - a description naming the construct */
   readonly description?: string;
+  /**
+   * Options of the deploy preflight this API applies to its stack (`Preflight.of(stack)`): what the template
+   * cannot know about the target account, e.g. its Lambda concurrency quota.
+   * @default - context `secure-api:accountConcurrencyLimit`, no skipped checks
+   */
+  readonly preflight?: PreflightOptions;
 
   // ---- Edge protection (issue #5): WAF web ACL and usage-plan tiers ----
   /**
@@ -407,6 +415,9 @@ export class SecureRestApi extends Construct {
     }
     if (this.firewall) this.alarms.monitorWebAcl(this.firewall.metricName);
     // ---- end monitoring ----
+
+    // What would only fail at deploy or run time fails (or warns) at synth, for the whole stack.
+    Preflight.of(this, props.preflight);
   }
 
   /** The function behind a handler name (throws if unknown). */
@@ -771,13 +782,6 @@ export function jsonSchemaDraft4(schema: $ZodType, scope: Construct, prop: strin
   }
   return stripUnsupportedFormats(doc);
 }
-
-/**
- * String formats JSON Schema draft 4 defines. API Gateway validates models as draft 4 and knows none of
- * the later ones (`date`, `time`, `uuid`, `duration`, ...): a body with a valid `requestedExecutionDate`
- * would be refused for `format: date`.
- */
-export const DRAFT4_STRING_FORMATS: readonly string[] = Object.freeze(['date-time', 'email', 'hostname', 'ipv4', 'ipv6', 'uri']);
 
 const SCHEMA_MAP_KEYWORDS = new Set(['properties', 'patternProperties', 'definitions']);
 const SCHEMA_KEYWORDS = new Set(['items', 'additionalItems', 'additionalProperties', 'not', 'allOf', 'anyOf', 'oneOf']);
