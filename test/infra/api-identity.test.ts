@@ -580,8 +580,9 @@ describe('ApiIdentity with an existing user pool (issue 11.5)', () => {
     expect(() => existing(overrides)).toThrow(message);
   });
 
-  test('a new pool still needs domainPrefix', () => {
-    const { domainPrefix: _drop, ...rest } = BASE;
-    expect(() => new ApiIdentity(testStack(), 'Identity', rest)).toThrow(/`domainPrefix`/);
+  test('a new pool without domainPrefix gets one derived from the stack and account (never a constant)', () => {
+    const { stack } = identityStack({ domainPrefix: undefined });
+    const domain = Object.values(Template.fromStack(stack).findResources('AWS::Cognito::UserPoolDomain'))[0] as { Properties: { Domain: unknown } };
+    expect(JSON.stringify(domain.Properties.Domain)).toMatch(/AWS::AccountId|-\d{12}/);
   });
 });
