@@ -223,6 +223,10 @@ describe('handlersDir: .ts .mts .js .mjs .cjs entries', () => {
     expect(() => build(dir)).toThrow(/routes\[0\]\.handler.*"health" of GET \/health: none of health\.ts, health\.mts, health\.js, health\.mjs, health\.cjs exists/);
   });
 
+  test('a handlersDir that is a token is refused (it is read at synth)', () => {
+    expect(() => build(Fn.importValue('HandlersDir'))).toThrow(/`handlersDir`.*literal path/);
+  });
+
   test('a directory named like an entry is not an entry', () => {
     const dir = dirWith();
     fs.mkdirSync(path.join(dir, 'health.ts'));
