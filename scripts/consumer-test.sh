@@ -70,7 +70,7 @@ new_app accounts-tsx typescript
 cp -r "$ROOT/test/package/app-ts/." .
 install "$CDK_LIB" "$CONSTRUCTS"
 node -e "const fs=require('fs');const t=JSON.parse(fs.readFileSync('tsconfig.json'));t.compilerOptions.types=['node'];fs.writeFileSync('tsconfig.json',JSON.stringify(t,null,2))"
-set_app "npx tsc && npx tsx bin/accounts.ts"
+set_app "npx tsc && npx tsx bin/my-api.ts"
 echo "typescript $(npx tsc --version)"
 synth tsx
 
@@ -102,7 +102,7 @@ cat > tsconfig.json <<'JSON'
 }
 JSON
 install "$CDK_LIB" "$CONSTRUCTS" typescript@5.9.3 ts-node@10.9.2 @types/node@20.19.43
-set_app "npx ts-node --prefer-ts-exts bin/accounts.ts"
+set_app "npx ts-node --prefer-ts-exts bin/my-api.ts"
 synth ts-node
 
 echo "==> plain JavaScript app (cdk init app --language javascript, .js and .mjs handlers)"
