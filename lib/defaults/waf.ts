@@ -44,6 +44,17 @@ export const DEFAULT_IP_RATE_LIMIT: Required<WafRateLimit> = Object.freeze({ lim
  */
 export const DEFAULT_SENSITIVE_RATE_LIMIT: Required<WafRateLimit> = Object.freeze({ limit: 20, evaluationWindowSec: 60 });
 
+/**
+ * Per-caller limit: 3,000 requests per 5 minutes per `Authorization` header value (one bearer token).
+ * - People share one usage plan without quota or throttle (no user may lock others out), so this rule is
+ *   each signed-in caller's own bucket, on top of the per-IP rule: a token spread over many IPs (a stolen
+ *   token in a botnet, a leaked token in a script) is limited like one IP.
+ * - The same number as {@link DEFAULT_IP_RATE_LIMIT}: a caller on one IP is never limited more than today.
+ * - Requests without the header are not counted (WAF skips requests that lack a custom key); the
+ *   authorizer refuses them anyway. A new token (every refresh) starts a new bucket: the per-IP rule still holds.
+ */
+export const DEFAULT_TOKEN_RATE_LIMIT: Required<WafRateLimit> = Object.freeze({ limit: 3_000, evaluationWindowSec: 300 });
+
 /** The AWS managed rule groups the web ACL uses, by the name AWS gives them. */
 export type ManagedRuleGroupName =
   | 'AWSManagedRulesAmazonIpReputationList'
@@ -59,10 +70,12 @@ export const WAF_RULE_NAMES = Object.freeze({
   geoRestriction: 'GeoRestriction',
   rateLimitSensitive: 'RateLimitSensitiveRoutesPerIp',
   rateLimitPerIp: 'RateLimitPerIp',
+  rateLimitPerToken: 'RateLimitPerToken',
   bodySize: 'BodySizeLimit',
   ipReputation: 'AWS-AWSManagedRulesAmazonIpReputationList',
   anonymousIp: 'AWS-AWSManagedRulesAnonymousIpList',
   commonRuleSet: 'AWS-AWSManagedRulesCommonRuleSet',
+  commonRuleSetBrowserRoutes: 'CommonRuleSetExceptServerToServerRoutes',
   knownBadInputs: 'AWS-AWSManagedRulesKnownBadInputsRuleSet',
   sqli: 'AWS-AWSManagedRulesSQLiRuleSet',
 });
@@ -81,10 +94,12 @@ export const WAF_RULE_PRIORITY: Readonly<Record<keyof typeof WAF_RULE_NAMES, num
   geoRestriction: 20,
   rateLimitSensitive: 30,
   rateLimitPerIp: 40,
+  rateLimitPerToken: 45,
   bodySize: 50,
   ipReputation: 60,
   anonymousIp: 70,
   commonRuleSet: 80,
+  commonRuleSetBrowserRoutes: 85,
   knownBadInputs: 90,
   sqli: 100,
 });
@@ -150,3 +165,35 @@ export const WAF_RESPONSE_BODY_KEYS = Object.freeze({
   tooManyRequests: 'too-many-requests',
   payloadTooLarge: 'payload-too-large',
 });
+
+/** Label namespace of the Common rule set: each of its rules labels what it matches `<namespace><Rule_Name>`. */
+export const CRS_LABEL_NAMESPACE = 'awswaf:managed:aws:core-rule-set:';
+
+/** A Common rule set rule that blocks legitimate server-to-server callers, and why it is relaxed for them. */
+export interface ServerToServerException {
+  /** Rule name inside `AWSManagedRulesCommonRuleSet`. */
+  readonly rule: string;
+  /** The label the rule adds to a matching request. */
+  readonly label: string;
+  /** Why server-to-server routes are exempt (the security report prints it). */
+  readonly reason: string;
+}
+
+/**
+ * Common rule set rules `ApiFirewall` sets to COUNT inside the group and blocks again, by their label,
+ * on every route except the server-to-server ones (webhooks and machine callbacks). `SizeRestrictions_BODY`
+ * is not here: it always counts, because the web ACL's own `BodySizeLimit` rule enforces the API's
+ * `maxBodyBytes` on every route, server-to-server ones included.
+ */
+export const CRS_SERVER_TO_SERVER_EXCEPTIONS: readonly ServerToServerException[] = Object.freeze([
+  {
+    rule: 'NoUserAgent_HEADER',
+    label: `${CRS_LABEL_NAMESPACE}NoUserAgent_Header`,
+    reason: 'HTTP clients of payment processors and back ends often send no User-Agent; its absence says nothing about a signed server-to-server request, whose HMAC signature or token the handler or authorizer checks.',
+  },
+  {
+    rule: 'CrossSiteScripting_BODY',
+    label: `${CRS_LABEL_NAMESPACE}CrossSiteScripting_Body`,
+    reason: 'Server-to-server JSON bodies (processor event descriptions, remittance text) may legitimately contain markup-like text; they are never rendered by a browser from this API, are validated by the gateway model and Zod, and a forged body fails the signature check.',
+  },
+]);

@@ -3,6 +3,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
 interface DynaliteServer {
+  keepAliveTimeout: number;
   listen(port: number, host: string, cb: (err?: Error) => void): void;
   address(): AddressInfo;
   close(cb: () => void): void;
@@ -27,6 +28,9 @@ export async function startDynalite(options: { port?: number; region?: string } 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const dynalite = require('dynalite') as (opts: Record<string, unknown>) => DynaliteServer;
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  // Node's default (5 s) lets the server close an idle keep-alive socket just as a client reuses it
+  // (ECONNRESET with maxAttempts 1) when a slow, loaded caller pauses between calls.
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve, reject) => { server.listen(options.port ?? 0, '127.0.0.1', (err) => { if (err) reject(err); else resolve(); }); });
   const endpoint = `http://127.0.0.1:${server.address().port}`;
   const client = new DynamoDBClient({

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { Secret, TOTP } from 'otpauth';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { LocalEndpoints } from '../../lib/local/runner';
+import { FinancialApiStack } from '../../lib/stacks/financial-api-stack';
+import { EXAMPLE_PROPS } from '../helpers/app';
+import { synthAssembly } from './local-helpers';
 import { startWebClient, webClientConfigFrom, type WebClient } from '../../lib/local/web';
 
 // The web client page in a real headless Chromium (Debian's `chromium`, driven by playwright-core)
@@ -66,13 +69,13 @@ test('chromium is installed where CI needs it', () => {
     const pagePort = await freePort();
     pageOrigin = `http://localhost:${pagePort}`;
     foreignOrigin = `http://127.0.0.1:${pagePort}`;
-    assemblyDir = mkdtempSync(join(tmpdir(), 'browser-cdkout-'));
-    await timed('synth (page origin allowed)', () => Promise.resolve(execFileSync('npx', [
-      'cdk', 'synth', '--no-notices', '-q', '-o', assemblyDir,
-      '-c', `financialApi:allowedOrigins=${pageOrigin}`,
-      '-c', `financialApi:callbackUrls=${pageOrigin}/`,
-      '-c', `financialApi:logoutUrls=${pageOrigin}/`,
-    ], { cwd: ROOT, env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: '1' }, stdio: ['ignore', 'ignore', 'pipe'] })));
+    // The example app as `cdk synth` builds it (esbuild bundles, asset metadata), with the page's
+    // origin allowed and its URL registered as the public client's callback and logout URL.
+    assemblyDir = await timed('synth (page origin allowed)', () => Promise.resolve(synthAssembly((app) => new FinancialApiStack(app, 'FinancialApiStack', {
+      ...EXAMPLE_PROPS,
+      allowedOrigins: [pageOrigin],
+      identity: { domainPrefix: 'financial-api-local-auth', callbackUrls: [`${pageOrigin}/`], logoutUrls: [`${pageOrigin}/`] },
+    }))));
     // The CLI in a scratch working directory, so its .local/endpoints.json never touches a developer's own run.
     runDir = mkdtempSync(join(tmpdir(), 'browser-run-'));
     endpoints = await timed('npm start runner ready', () => new Promise<LocalEndpoints>((resolve, reject) => {
@@ -198,6 +201,15 @@ test('chromium is installed where CI needs it', () => {
       await new Promise((r) => setTimeout(r, 1100)); // let the throttle's bucket refill a little
       await click(page, '#list');
       expect(await errorText(page)).toMatch(/^401 UNAUTHORIZED/);
+    });
+
+    await timed('sign out (revoke + /logout)', async () => {
+      await click(page, '#sign-out');
+      await page.waitForURL(`${pageOrigin}/`);
+      await page.waitForSelector('#signed-out:not([hidden])');
+      // The pool session ended too: signing in again asks for the password.
+      await page.click('#sign-in');
+      await page.waitForSelector('input[name="password"]');
     });
     await page.close();
   }, 120_000);
