@@ -28,6 +28,8 @@ export interface LocalSecretDefinition {
   readonly current?: string;
   /** An AWSPREVIOUS value to start with. @default - none (as after a first deployment) */
   readonly previous?: string;
+  /** `CreatedDate` of the AWSCURRENT version (AWSPREVIOUS is 30 days older). @default - the store's clock at `add` */
+  readonly currentCreated?: Date;
   /** How new values are generated (at start when `current` is absent, and on rotation without a rotation function). */
   readonly generate?: GenerateSecretString;
   /** Whether a rotation schedule exists (DescribeSecret's `RotationEnabled`). @default false */
@@ -98,8 +100,11 @@ export class LocalSecretStore {
   /** GetSecretValue calls received (secret id and stage), to prove caching from the outside. */
   readonly calls: { secretId: string; stage: string }[] = [];
   private rotationRunner: RotationRunner | undefined;
+  private readonly now: () => Date;
 
-  constructor(definitions: readonly LocalSecretDefinition[] = []) {
+  /** @param now the clock versions are created with (tests pin it) */
+  constructor(definitions: readonly LocalSecretDefinition[] = [], now: () => Date = () => new Date()) {
+    this.now = now;
     for (const d of definitions) this.add(d);
   }
 
@@ -111,14 +116,27 @@ export class LocalSecretStore {
       ...(d.description !== undefined ? { description: d.description } : {}),
       ...(d.generate !== undefined ? { generate: d.generate } : {}),
     };
-    if (d.previous !== undefined) this.putVersion(secret, randomUUID(), d.previous, ['AWSPREVIOUS'], new Date(Date.now() - 1000));
-    this.putVersion(secret, randomUUID(), d.current ?? generateSecretValue(d.generate), ['AWSCURRENT']);
+    const created = d.currentCreated ?? this.now();
+    if (d.previous !== undefined) this.putVersion(secret, randomUUID(), d.previous, ['AWSPREVIOUS'], new Date(created.getTime() - 30 * 86_400_000));
+    this.putVersion(secret, randomUUID(), d.current ?? generateSecretValue(d.generate), ['AWSCURRENT'], created);
     this.secrets.set(d.arn, secret);
   }
 
   /** Wires rotation to the template's rotation function. */
   setRotationRunner(runner: RotationRunner): void {
     this.rotationRunner = runner;
+  }
+
+  /** Version id -> staging labels of a secret (every version, labelled or not). */
+  stagesOf(secretId: string): Record<string, string[]> {
+    return Object.fromEntries([...this.find(secretId).versions.values()].map((v) => [v.id, [...v.stages]]));
+  }
+
+  /** What RotateSecret does before it invokes the rotation function: version `token`, AWSPENDING, no value yet. */
+  beginRotation(secretId: string, token: string): void {
+    const secret = this.find(secretId);
+    for (const v of secret.versions.values()) v.stages.delete('AWSPENDING');
+    secret.versions.set(token, { id: token, value: '', created: this.now(), stages: new Set(['AWSPENDING']), placeholder: true });
   }
 
   /** Every secret's ARN and name. */
@@ -164,7 +182,7 @@ export class LocalSecretStore {
     const token = randomUUID();
     if (this.rotationRunner && secret.rotationEnabled) {
       // The rotation function receives a token that DescribeSecret lists as AWSPENDING, as the service does.
-      secret.versions.set(token, { id: token, value: '', created: new Date(), stages: new Set(['AWSPENDING']), placeholder: true });
+      this.beginRotation(secret.arn, token);
       try {
         await this.rotationRunner(secret.arn, token);
       } catch (err) {
@@ -177,7 +195,7 @@ export class LocalSecretStore {
       this.putVersion(secret, token, generateSecretValue(secret.generate), ['AWSPENDING']);
       this.moveStage(secret, 'AWSCURRENT', token);
     }
-    secret.lastRotated = new Date();
+    secret.lastRotated = this.now();
     return token;
   }
 
@@ -191,7 +209,7 @@ export class LocalSecretStore {
     throw new SmError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
   }
 
-  private putVersion(secret: StoredSecret, id: string, value: string, stages: readonly string[], created = new Date()): void {
+  private putVersion(secret: StoredSecret, id: string, value: string, stages: readonly string[], created = this.now()): void {
     for (const stage of stages) for (const v of secret.versions.values()) v.stages.delete(stage);
     const existing = secret.versions.get(id);
     secret.versions.set(id, { id, value, created: existing?.created ?? created, stages: new Set([...(existing?.stages ?? []), ...stages]) });
@@ -214,8 +232,7 @@ export class LocalSecretStore {
     }
     target.stages.add(stage);
     if (stage === 'AWSCURRENT') target.stages.delete('AWSPENDING');
-    // Versions without any label are deprecated; the service keeps them for a while, nothing reads them.
-    for (const [id, v] of secret.versions) if (v.stages.size === 0) secret.versions.delete(id);
+    // Versions left without a label are deprecated: kept (as the service does for a while), listed by no stage.
   }
 
   /** Handles one AWS JSON 1.1 operation. */
@@ -235,7 +252,7 @@ export class LocalSecretStore {
         return {
           ARN: s.arn, Name: s.name, Description: s.description, RotationEnabled: s.rotationEnabled,
           ...(s.lastRotated ? { LastRotatedDate: epoch(s.lastRotated) } : {}),
-          VersionIdsToStages: Object.fromEntries([...s.versions.values()].map((v) => [v.id, [...v.stages]])),
+          VersionIdsToStages: Object.fromEntries([...s.versions.values()].filter((v) => v.stages.size > 0).map((v) => [v.id, [...v.stages]])),
         };
       }
       case 'ListSecretVersionIds': {
