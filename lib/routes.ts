@@ -1,3 +1,4 @@
+import type { Duration } from 'aws-cdk-lib';
 import type { $ZodType } from 'zod/v4/core';
 import { DEFAULT_SENSITIVITY, Sensitivity } from './defaults/api';
 
@@ -24,6 +25,13 @@ export interface ProtectedAuth {
    * @default - no group requirement
    */
   readonly groups?: readonly string[];
+  /**
+   * Step-up: the user must have signed in (Cognito `auth_time`, which token refreshes keep) at most this
+   * long ago, enforced by the authorizer. Group-gated routes only; must exceed the authorizer cache TTL
+   * (the cached policy never serves the route beyond the window).
+   * @default - no recent sign-in required
+   */
+  readonly maxAuthAge?: Duration;
 }
 
 /** Who may call a route. */
@@ -40,8 +48,9 @@ export interface RouteDefinition {
   /** Resource path, e.g. `/payments/{paymentId}`. Must start with `/`; path parameters in braces. */
   readonly path: string;
   /**
-   * Handler name: resolved by `SecureRestApi` to `handlers[name]` or to `<handlersDir>/<name>.ts`.
-   * Several routes may share one handler.
+   * What serves the route, by name: `SecureRestApi` resolves it to an existing function
+   * (`handlers[name]`), an existing HTTPS service (`backends[name]`, see `HttpBackend`), or an entry file
+   * `<handlersDir>/<name>.{ts,mts,js,mjs,cjs}`. Several routes may share one name.
    */
   readonly handler: string;
   /** Authentication and authorization requirement. */

@@ -5,7 +5,11 @@
  * lists are space-separated strings. The raw token is never part of it.
  */
 export interface AuthorizerContext {
-  /** Cognito `sub` of a user, or the app client id for a client-credentials (machine) token. */
+  /**
+   * Who owns what the caller creates: the Cognito `sub` of a user; for a machine token the
+   * integration, `integration:<id>` (stable when the integration's client is rotated; a `sub` is a
+   * UUID and never contains `:`), or the app client id for the deprecated single machine client.
+   */
   readonly principalId: string;
   /** `sub` claim of the access token. */
   readonly sub: string;
@@ -17,10 +21,12 @@ export interface AuthorizerContext {
   readonly groups: string;
   /** `user` for a human (authorization code + PKCE) token, `machine` for client credentials. */
   readonly principalType: 'user' | 'machine';
+  /** The machine integration id (e.g. `acme-payments`); empty for users and the deprecated machine client. */
+  readonly integration: string;
 }
 
 /** Keys of {@link AuthorizerContext} other than `principalId` (which API Gateway carries separately). */
-export const AUTHORIZER_CONTEXT_KEYS = ['sub', 'clientId', 'scopes', 'groups', 'principalType'] as const;
+export const AUTHORIZER_CONTEXT_KEYS = ['sub', 'clientId', 'scopes', 'groups', 'principalType', 'integration'] as const;
 
 /** A caller, as handlers see it. */
 export interface Principal {
@@ -30,6 +36,8 @@ export interface Principal {
   readonly scopes: readonly string[];
   readonly groups: readonly string[];
   readonly type: 'user' | 'machine';
+  /** The machine integration, for a machine token of one (its objects are owned by `id` = `integration:<integration>`). */
+  readonly integration?: string;
 }
 
 /**
@@ -44,11 +52,17 @@ export const SAFE_ID = /^[A-Za-z0-9_.:@-]{1,128}$/;
  */
 export function principalFrom(authorizer: Record<string, unknown> | null | undefined): Principal | undefined {
   if (!authorizer) return undefined;
-  const { principalId, sub, clientId, scopes, groups, principalType } = authorizer;
+  const { principalId, sub, clientId, scopes, groups, principalType, integration } = authorizer;
   if (typeof principalId !== 'string' || !SAFE_ID.test(principalId)) return undefined;
   if (typeof sub !== 'string' || !SAFE_ID.test(sub)) return undefined;
   if (typeof clientId !== 'string' || !SAFE_ID.test(clientId)) return undefined;
   if (principalType !== 'user' && principalType !== 'machine') return undefined;
+  if (integration !== undefined && integration !== '' && (principalType !== 'machine' || typeof integration !== 'string' || !SAFE_ID.test(integration)
+    || principalId !== `integration:${integration}`)) {
+    // An integration context whose owner is not that integration is half-filled or forged: refuse it.
+    return undefined;
+  }
   const split = (v: unknown): string[] => (typeof v === 'string' ? v.split(' ').filter((s) => s.length > 0) : []);
-  return { id: principalId, sub, clientId, scopes: split(scopes), groups: split(groups), type: principalType };
+  const base: Principal = { id: principalId, sub, clientId, scopes: split(scopes), groups: split(groups), type: principalType };
+  return typeof integration === 'string' && integration !== '' ? { ...base, integration } : base;
 }

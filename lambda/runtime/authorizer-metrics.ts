@@ -31,10 +31,18 @@ export const DENIAL_REASONS = [
   'missing_group',
   'unknown_route',
   'invalid_claims',
+  'missing_client_cert',
+  'wrong_client_cert',
+  'stale_sign_in',
 ] as const;
 
 /** One denial reason. */
 export type DenialReason = (typeof DENIAL_REASONS)[number];
 
-/** Reasons that answer 403 (authenticated but not allowed); every other reason answers 401. */
-export const FORBIDDEN_REASONS: readonly DenialReason[] = ['missing_scope', 'missing_group', 'unknown_route'];
+/**
+ * Reasons that answer 403 (authenticated but not allowed on this route); every other reason answers 401.
+ * A machine token without its bound certificate (`missing_client_cert`, `wrong_client_cert`) is 401 as
+ * RFC 8705 section 3 asks (`invalid_token`): it is not usable on any route with that connection.
+ * `stale_sign_in` is 403 because the same token still opens the routes that need no recent sign-in.
+ */
+export const FORBIDDEN_REASONS: readonly DenialReason[] = ['missing_scope', 'missing_group', 'unknown_route', 'stale_sign_in'];

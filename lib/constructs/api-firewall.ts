@@ -14,7 +14,8 @@ import {
 } from '../defaults/api';
 import { DEFAULT_USAGE_TIERS, UsageTier } from '../defaults/usage-plans';
 import {
-  CRS_BODY_SIZE_LIMIT_BYTES, CRS_BODY_SIZE_RULE, CRS_SERVER_TO_SERVER_EXCEPTIONS, DEFAULT_IP_RATE_LIMIT, DEFAULT_SENSITIVE_RATE_LIMIT, MANAGED_RULE_GROUPS,
+  CRS_BODY_SIZE_LIMIT_BYTES, CRS_BODY_SIZE_RULE, CRS_SERVER_TO_SERVER_EXCEPTIONS, DEFAULT_IP_RATE_LIMIT, DEFAULT_SENSITIVE_RATE_LIMIT, DEFAULT_TOKEN_RATE_LIMIT,
+  MANAGED_RULE_GROUPS,
   ManagedRuleGroupName, WAF_BODY_INSPECTION_LIMITS, WAF_EVALUATION_WINDOWS, WAF_LOG_GROUP_PREFIX, WAF_MAX_RATE_LIMIT,
   WAF_MIN_RATE_LIMIT, WAF_REDACTED_HEADERS, WAF_RESPONSE_BODY_KEYS, WAF_RULE_NAMES, WAF_RULE_PRIORITY, WafEvaluationWindow,
   WafRateLimit,
@@ -40,6 +41,12 @@ export interface ApiFirewallOptions {
    * @default DEFAULT_SENSITIVE_RATE_LIMIT (20 per 60 s)
    */
   readonly sensitiveRateLimit?: WafRateLimit;
+  /**
+   * Per-caller rate limit, keyed on the `Authorization` header (one bearer token): each signed-in user's
+   * own bucket, since people share a usage plan without quota; 429 with the JSON error body.
+   * @default DEFAULT_TOKEN_RATE_LIMIT (3,000 per 300 s)
+   */
+  readonly tokenRateLimit?: WafRateLimit;
   /**
    * Block (instead of count) requests from VPNs, proxies, Tor and hosting providers
    * (`AWSManagedRulesAnonymousIpList`). Off by default: real customers use privacy relays.
@@ -295,6 +302,18 @@ export class ApiFirewall extends Construct {
         limit: this.rateLimit.limit,
         evaluationWindowSec: this.rateLimit.evaluationWindowSec,
         aggregateKeyType: 'IP',
+      } },
+    });
+
+    // Per caller (issue 14): keyed on the bearer token, so a token used from many IPs is one bucket.
+    const tokenLimit = this.validateRateLimit('tokenRateLimit', props.tokenRateLimit ?? DEFAULT_TOKEN_RATE_LIMIT);
+    add('rateLimitPerToken', {
+      action: tooMany(tokenLimit.evaluationWindowSec),
+      statement: { rateBasedStatement: {
+        limit: tokenLimit.limit,
+        evaluationWindowSec: tokenLimit.evaluationWindowSec,
+        aggregateKeyType: 'CUSTOM_KEYS',
+        customKeys: [{ header: { name: 'authorization', textTransformations: [{ priority: 0, type: 'NONE' }] } }],
       } },
     });
 
@@ -571,7 +590,7 @@ export function edgeProtectionRows(routes: RouteTable, options: EdgeProtectionTa
   const tiers = options.tiers ?? DEFAULT_USAGE_TIERS;
   const stage = options.stageThrottle ?? DEFAULT_STAGE_THROTTLE;
   const methodThrottle = { ...METHOD_THROTTLE_BY_SENSITIVITY, ...options.methodThrottle };
-  const everyRoute = [WAF_RULE_NAMES.rateLimitPerIp, WAF_RULE_NAMES.bodySize, ...MANAGED_RULE_GROUPS.map((g) => WAF_RULE_NAMES[g.slot])];
+  const everyRoute = [WAF_RULE_NAMES.rateLimitPerIp, WAF_RULE_NAMES.rateLimitPerToken, WAF_RULE_NAMES.bodySize, ...MANAGED_RULE_GROUPS.map((g) => WAF_RULE_NAMES[g.slot])];
   return routes.map((route) => {
     const sensitivity = sensitivityOf(route);
     const protection = protectionOf(route);

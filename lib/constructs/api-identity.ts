@@ -1,13 +1,25 @@
-import * as path from 'path';
-import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
-import { IdentitySource, RequestAuthorizer } from 'aws-cdk-lib/aws-apigateway';
+/* eslint-disable @typescript-eslint/no-deprecated -- this construct implements its own deprecated `machineClient` prop */
+import { Annotations, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CfnBasePathMapping, CfnBasePathMappingV2, CfnDomainName, CfnDomainNameV2, CfnMethod, IdentitySource, RequestAuthorizer } from 'aws-cdk-lib/aws-apigateway';
 import {
-  AccountRecovery, CfnUserPoolClient, ClientAttributes, CustomThreatProtectionMode, FeaturePlan, Mfa, OAuthFlows,
+  AccountRecovery, CfnUserPoolClient, ClientAttributes, CustomThreatProtectionMode, FeaturePlan, IUserPool, Mfa, OAuthFlows,
   OAuthScope, ResourceServerScope, StandardThreatProtectionMode, UserPool, UserPoolClient, UserPoolClientIdentityProvider, UserPoolDomain,
   UserPoolGroup, UserPoolResourceServer,
 } from 'aws-cdk-lib/aws-cognito';
+import { IKey, Key } from 'aws-cdk-lib/aws-kms';
+import { ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { AUTHORIZER_ENV, encodeRoutePolicy, RouteRule } from '../../lambda/functions/authorizer/route-policy';
+import { libraryFunctionCode } from '../common/library-functions';
+import {
+  canonicalDn, encodeIntegrations, INTEGRATION_PRINCIPAL_PREFIX, IntegrationRule, normalizeThumbprint,
+} from '../../lambda/functions/authorizer/integrations';
+import { AUTHORIZER_ENV, encodeRoutePolicy, RouteRule, usageKeyEnv } from '../../lambda/functions/authorizer/route-policy';
+import {
+  DEFAULT_INTEGRATION_CLIENTS, DEFAULT_INTEGRATION_TIER, LAMBDA_ENVIRONMENT_MAX_BYTES, MAX_INTEGRATION_CLIENTS,
+  MIN_STEP_UP_WINDOW, USAGE_KEY_LENGTH,
+} from '../defaults/identity';
+import { PEOPLE_TIER } from '../defaults/usage-plans';
+import type { UsagePlanTiers } from './usage-plan-tiers';
 import {
   DEFAULT_ACCESS_TOKEN_VALIDITY, DEFAULT_AUTHORIZER_CACHE_TTL, DEFAULT_MACHINE_TOKEN_VALIDITY,
   DEFAULT_PASSWORD_HISTORY_SIZE, DEFAULT_PASSWORD_MIN_LENGTH, DEFAULT_REFRESH_TOKEN_ROTATION_GRACE,
@@ -19,6 +31,7 @@ import { requireProp, SecureApiConfigError } from '../errors';
 import { protectionOf, routeKey, RouteDefinition, RouteTable, routeTableProblems } from '../routes';
 import { SecureFunction, SecureFunctionOptions } from './secure-function';
 import { pascal } from '../common/naming';
+import { markRouteTableAuthorizer } from '../common/library-authorizer';
 import { defaultCognitoDomainPrefix } from '../common/unique-names';
 
 /** How much of Cognito's threat protection (PLUS feature plan) is on. */
@@ -75,6 +88,56 @@ export interface PublicClientOptions {
   readonly generateSecret?: boolean;
 }
 
+/**
+ * The client certificate a machine integration's tokens are bound to (mutual TLS on the custom
+ * domain required). A token of the integration is then refused (401) on a connection without a
+ * certificate or with another one, so a stolen token is useless without the partner's private key.
+ * Every condition given must hold; at least one is required.
+ */
+export interface ClientCertificateBinding {
+  /**
+   * SHA-256 thumbprints of the certificate's DER encoding: hex (`openssl x509 -noout -fingerprint
+   * -sha256`, colons optional) or the base64url `x5t#S256` form of RFC 8705. Several allow a rollover.
+   * @default - any thumbprint (then `subject` is required)
+   */
+  readonly sha256Thumbprints?: readonly string[];
+  /**
+   * Subject distinguished name, `CN=acme-payments,O=Acme GmbH,C=DE` (attribute order does not matter;
+   * values with `,` `+` `"` `\` are not supported). Weaker than a thumbprint when the truststore's
+   * CA issues certificates to others: anyone it certifies with this subject passes.
+   * @default - any subject (then `sha256Thumbprints` is required)
+   */
+  readonly subject?: string;
+}
+
+/**
+ * One machine integration (a partner or a service of your own): its own client-credentials
+ * client(s), scopes, usage tier and optional certificate binding. The principal of its tokens is
+ * `integration:<id>`, stable across client rotation.
+ */
+export interface MachineIntegrationOptions {
+  /**
+   * Service scopes the integration may request. Each must unlock at least one route without a group
+   * requirement (client-credentials tokens carry no groups).
+   */
+  readonly scopes: readonly string[];
+  /**
+   * Usage-plan tier the integration is metered in (its own API key, see `attachUsagePlans`).
+   * @default 'partner'
+   */
+  readonly usageTier?: string;
+  /**
+   * Names of the integration's app clients. Rotation: add a second name, hand its credentials to the
+   * partner, then remove the first; both clients' tokens have the same principal meanwhile.
+   * @default ['primary']
+   */
+  readonly clients?: readonly string[];
+  /** @default Duration.minutes(15) (at most 1 hour) */
+  readonly accessTokenValidity?: Duration;
+  /** Bind the integration's tokens to its mTLS client certificate. @default - not bound */
+  readonly clientCertificate?: ClientCertificateBinding;
+}
+
 /** The machine-to-machine client: OAuth 2.0 client credentials grant with a generated secret. */
 export interface MachineClientOptions {
   /**
@@ -91,15 +154,38 @@ export interface ApiIdentityProps {
   /** The API's route table: scopes, resource servers, groups and the authorizer's policy derive from it. */
   readonly routes: RouteTable;
   /**
+   * An existing user pool to use instead of building one. Resource servers, scopes, groups, clients and
+   * the authorizer are still derived from the route table and created in it; the pool's own settings
+   * (MFA, password policy, threat protection) are its owner's (a warning says so), so `threatProtection`
+   * and `selfSignUp` cannot be set with it. Its resource-server identifiers and group names must not
+   * exist in the pool yet.
+   * @default - a new user pool with the secure defaults
+   */
+  readonly userPool?: IUserPool;
+  /**
    * Prefix of the Cognito domain `https://<prefix>.auth.<region>.amazoncognito.com` that serves the
    * OAuth endpoints (`/oauth2/authorize`, `/oauth2/token`, `/oauth2/revoke`). Globally unique per region;
    * lowercase letters, digits and hyphens; must not contain `aws`, `amazon` or `cognito`.
-   * @default - `<stack name>-<account id>` ({@link defaultCognitoDomainPrefix}): unique per account and region
+   * With an existing `userPool`, omit it when the pool already has a domain.
+   * @default - a new pool gets `<stack name>-<account id>` ({@link defaultCognitoDomainPrefix}), unique per
+   * account and region; an existing `userPool` gets no domain
    */
   readonly domainPrefix?: string;
   /** The browser/mobile app client (authorization code + PKCE). */
   readonly publicClient: PublicClientOptions;
-  /** The machine-to-machine client (client credentials). @default - no machine client */
+  /**
+   * Machine integrations by id (`acme-payments`: lower-case letters, digits, hyphens): one
+   * client-credentials identity per partner or service, each the owner of its own objects.
+   * @default - no machine integrations
+   */
+  readonly machineIntegrations?: Readonly<Record<string, MachineIntegrationOptions>>;
+  /**
+   * The single machine-to-machine client (client credentials).
+   * @deprecated Use `machineIntegrations`. Its tokens' principal is the client id, so every caller
+   *   sharing it shares one owner and rotating to a new client orphans earlier objects. Kept working
+   *   (with a warning) for stacks that already store data under that client id.
+   * @default - no machine client
+   */
   readonly machineClient?: MachineClientOptions;
   /**
    * Threat protection level. Opting down from `FULL_FUNCTION` is explicit and warned about:
@@ -156,14 +242,24 @@ export interface ApiIdentityProps {
  * new SecureRestApi(this, 'Api', { routes: PAYMENTS_ROUTES, authorizer: identity.authorizer, ... });
  */
 export class ApiIdentity extends Construct {
-  /** The user pool. */
-  public readonly userPool: UserPool;
-  /** The Cognito domain serving the OAuth endpoints. */
-  public readonly domain: UserPoolDomain;
+  /** The user pool (built here, or the existing one passed as `userPool`). */
+  public readonly userPool: IUserPool;
+  /** The Cognito domain serving the OAuth endpoints (absent for an existing pool without `domainPrefix`). */
+  public readonly domain?: UserPoolDomain;
   /** The browser/mobile client (authorization code + PKCE). */
   public readonly publicClient: UserPoolClient;
-  /** The machine client (client credentials), if configured. */
+  /**
+   * The machine client (client credentials), if configured.
+   * @deprecated Use `integrations`.
+   */
   public readonly machineClient?: UserPoolClient;
+  /** Machine integrations by id, with their app clients (in the order of `clients`). */
+  public readonly integrations: ReadonlyMap<string, { readonly clients: readonly UserPoolClient[]; readonly usageTier: string; readonly principalId: string }>;
+  /**
+   * The usage-plan API key values, each generated in its own secret (never in the template): one per
+   * integration (by id) and one for people (`PEOPLE_TIER`). Empty when no route requires an API key.
+   */
+  public readonly usageKeySecrets: ReadonlyMap<string, ISecret>;
   /** Resource servers by identifier (`payments` for `payments/read`). */
   public readonly resourceServers: ReadonlyMap<string, UserPoolResourceServer>;
   /** Groups (roles) by name, one per group a route requires. */
@@ -174,15 +270,18 @@ export class ApiIdentity extends Construct {
   public readonly authorizer: RequestAuthorizer;
   /** The route policy the authorizer enforces (protected routes only). */
   public readonly routePolicy: readonly RouteRule[];
-  /** `https://<prefix>.auth.<region>.amazoncognito.com/oauth2/token`. */
-  public readonly tokenEndpoint: string;
+  /** `https://<prefix>.auth.<region>.amazoncognito.com/oauth2/token` (absent without a domain). */
+  public readonly tokenEndpoint?: string;
+
+  private readonly usageTiers = new Map<string, string>();
+  private usagePlansAttached = false;
 
   constructor(scope: Construct, id: string, props: ApiIdentityProps) {
     super(scope, id);
     this.validateRoutes(props);
-    // A fixed prefix collides with every other account that deployed it: derive one unless given.
     if (props.domainPrefix !== undefined) this.validateDomainPrefix(props.domainPrefix);
-    const domainPrefix = props.domainPrefix ?? defaultCognitoDomainPrefix(this);
+    // A fixed prefix collides with every other account that deployed it: derive one for a new pool unless given.
+    const domainPrefix = props.domainPrefix ?? (props.userPool === undefined ? defaultCognitoDomainPrefix(this) : undefined);
     const routeScopes = new Set(props.routes.flatMap((r) => protectionOf(r)?.scopes ?? []));
 
     const client = props.publicClient;
@@ -192,15 +291,289 @@ export class ApiIdentity extends Construct {
     const rotationGrace = client.refreshTokenRotationGracePeriod ?? DEFAULT_REFRESH_TOKEN_ROTATION_GRACE;
     this.validatePublicClient(client, routeScopes, { accessTokenValidity, idTokenValidity, refreshTokenValidity, rotationGrace });
     const machineTokenValidity = props.machineClient?.accessTokenValidity ?? DEFAULT_MACHINE_TOKEN_VALIDITY;
-    if (props.machineClient) this.validateMachineClient(props.machineClient, props.routes, machineTokenValidity);
+    if (props.machineClient) {
+      this.validateMachineClient('machineClient', props.machineClient, props.routes, machineTokenValidity);
+      Annotations.of(this).addWarningV2('secure-rest-api:machine-client-deprecated',
+        'machineClient is deprecated: its tokens\' principal is the client id, so every caller sharing it owns the same objects and a new client orphans them. Use machineIntegrations (one identity per partner, stable across client rotation).');
+    }
+    const integrationEntries = Object.entries(props.machineIntegrations ?? {});
+    for (const [name, integration] of integrationEntries) {
+      this.validateIntegration(name, integration, props.routes);
+    }
+    const integrationValidities = integrationEntries.map(([, o]) => (o.accessTokenValidity ?? DEFAULT_MACHINE_TOKEN_VALIDITY).toSeconds());
 
     const cacheTtl = props.authorizerCacheTtl ?? DEFAULT_AUTHORIZER_CACHE_TTL;
-    const shortestToken = Math.min(accessTokenValidity.toSeconds(), props.machineClient ? machineTokenValidity.toSeconds() : Infinity);
+    const shortestToken = Math.min(accessTokenValidity.toSeconds(), props.machineClient ? machineTokenValidity.toSeconds() : Infinity, ...integrationValidities);
     requireProp(cacheTtl.toSeconds() >= 0 && cacheTtl.toSeconds() <= MAX_AUTHORIZER_CACHE_TTL.toSeconds(), this, 'authorizerCacheTtl',
       `${cacheTtl.toSeconds()} s is outside 0..${MAX_AUTHORIZER_CACHE_TTL.toSeconds()} s (API Gateway's limit)`);
     requireProp(cacheTtl.toSeconds() <= shortestToken, this, 'authorizerCacheTtl',
       `${cacheTtl.toSeconds()} s exceeds the shortest access-token lifetime (${shortestToken} s): an expired token would keep working from the cache`);
+    this.validateStepUp(props.routes, cacheTtl);
 
+    if (props.userPool) {
+      requireProp(props.threatProtection === undefined, this, 'threatProtection', 'is a setting of the user pool; an existing userPool keeps its own');
+      requireProp(props.selfSignUp === undefined, this, 'selfSignUp', 'is a setting of the user pool; an existing userPool keeps its own');
+      Annotations.of(this).addWarningV2('secure-rest-api:existing-user-pool',
+        'userPool: an existing user pool is used; its own settings (MFA, password policy, threat protection, sign-up, recovery) are not set or checked by this library.');
+    }
+    this.userPool = props.userPool ?? this.createUserPool(props);
+
+    if (domainPrefix !== undefined) {
+      this.domain = this.userPool.addDomain('Domain', { cognitoDomain: { domainPrefix } });
+      this.tokenEndpoint = `${this.domain.baseUrl()}/oauth2/token`;
+    }
+
+    this.resourceServers = this.addResourceServers(props.routes);
+    this.groups = this.addGroups(props.routes);
+
+    const apiScopes = client.scopes ?? [...routeScopes].sort();
+    this.publicClient = this.userPool.addClient('PublicClient', {
+      generateSecret: false,
+      // SRP lets a native app sign in through the SDK without sending the password (MFA still
+      // required). An explicit list also keeps Cognito's defaults (CUSTOM_AUTH, REFRESH_TOKEN_AUTH,
+      // the latter incompatible with rotation) off; managed login does not depend on it.
+      authFlows: { userSrp: true },
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        callbackUrls: [...client.callbackUrls],
+        logoutUrls: [...(client.logoutUrls ?? [])],
+        scopes: [...PUBLIC_CLIENT_OIDC_SCOPES.map((s) => OAuthScope.custom(s)), ...apiScopes.map((s) => this.oauthScope(s))],
+      },
+      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
+      accessTokenValidity,
+      idTokenValidity,
+      refreshTokenValidity,
+      refreshTokenRotationGracePeriod: rotationGrace,
+      enableTokenRevocation: true,
+      preventUserExistenceErrors: true,
+      authSessionValidity: Duration.minutes(3),
+      readAttributes: new ClientAttributes().withStandardAttributes({ email: true, emailVerified: true }),
+      writeAttributes: new ClientAttributes().withStandardAttributes({ email: true }),
+    });
+
+    const legacyClient = props.machineClient ? this.addMachineClient('MachineClient', props.machineClient.scopes, machineTokenValidity) : undefined;
+    this.machineClient = legacyClient;
+    const integrations = new Map<string, { clients: UserPoolClient[]; usageTier: string; principalId: string }>();
+    for (const [name, options] of integrationEntries) {
+      const clients = (options.clients ?? DEFAULT_INTEGRATION_CLIENTS).map((clientName) => this.addMachineClient(
+        `Integration${pascal(name)}Client${pascal(clientName)}`, options.scopes, options.accessTokenValidity ?? DEFAULT_MACHINE_TOKEN_VALIDITY));
+      integrations.set(name, { clients, usageTier: options.usageTier ?? DEFAULT_INTEGRATION_TIER, principalId: `${INTEGRATION_PRINCIPAL_PREFIX}${name}` });
+    }
+    this.integrations = integrations;
+
+    // Metering (API key source AUTHORIZER): the authorizer hands each caller's key to API Gateway,
+    // so no key ships to a client. Each value is generated in its own secret and reaches the API key
+    // and the authorizer as a CloudFormation dynamic reference: it never appears in the template.
+    const metered = props.routes.some((r) => r.apiKeyRequired === true);
+    const usageKeySecrets = new Map<string, ISecret>();
+    const usageEnv: Record<string, string> = {};
+    const rules: IntegrationRule[] = [];
+    let keyEncryption: IKey | undefined;
+    const usageSecret = (name: string, description: string): ISecret => {
+      keyEncryption ??= new Key(this, 'UsageKeyEncryption', {
+        description: `Encrypts the usage-plan API key values of ${this.node.path}`,
+        enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      const secret = new Secret(this, `UsageKey${pascal(name)}`, {
+        description,
+        encryptionKey: keyEncryption,
+        generateSecretString: { passwordLength: USAGE_KEY_LENGTH, excludePunctuation: true, includeSpace: false },
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      const reason = 'A usage-plan API key value, not a credential: with API key source AUTHORIZER no caller can present it (API Gateway takes it from the authorizer only), and CloudFormation resolves it into the API key and the authorizer at deploy, so a new value takes effect with a stack update, not by a rotation Lambda.';
+      Validations.of(secret).acknowledge({ id: 'AwsSolutions-SMG4', reason });
+      Validations.of(secret).acknowledge({ id: 'NIST.800.53.R5-SecretsManagerRotationEnabled', reason });
+      usageKeySecrets.set(name, secret);
+      return secret;
+    };
+    if (legacyClient) {
+      // The deprecated client keeps its principal (the client id) so existing data stays owned; it is
+      // metered in the partner tier like an integration.
+      const entry: IntegrationRule = { id: 'machine-client', clientIds: [legacyClient.userPoolClientId], principal: 'client' };
+      if (metered) {
+        const env = usageKeyEnv(rules.length);
+        usageEnv[env] = usageSecret('machine-client', 'API key value of the deprecated machineClient (usage plan metering only)').secretValue.unsafeUnwrap();
+        this.usageTiers.set('machine-client', DEFAULT_INTEGRATION_TIER);
+        rules.push({ ...entry, usageKeyEnv: env });
+      } else {
+        rules.push(entry);
+      }
+    }
+    for (const [name, options] of integrationEntries) {
+      const integration = integrations.get(name);
+      if (!integration) continue;
+      const certificate = options.clientCertificate ? this.certificateBinding(name, options.clientCertificate) : undefined;
+      let usageKey: string | undefined;
+      if (metered) {
+        usageKey = usageKeyEnv(rules.length);
+        usageEnv[usageKey] = usageSecret(name, `API key value of integration ${name} (usage plan metering only)`).secretValue.unsafeUnwrap();
+        this.usageTiers.set(name, integration.usageTier);
+      }
+      rules.push({
+        id: name,
+        clientIds: integration.clients.map((c) => c.userPoolClientId),
+        principal: 'integration',
+        ...(usageKey ? { usageKeyEnv: usageKey } : {}),
+        ...(certificate ? { certificate } : {}),
+      });
+    }
+    if (metered) {
+      usageEnv[AUTHORIZER_ENV.userUsageKey] = usageSecret(PEOPLE_TIER, 'API key value of the people usage plan (signed-in users; metering only)').secretValue.unsafeUnwrap();
+      this.usageTiers.set(PEOPLE_TIER, PEOPLE_TIER);
+      this.node.addValidation({
+        validate: () => (this.usagePlansAttached ? [] : [
+          `${this.node.path}: routes require an API key (apiKeyRequired) but the usage keys of ApiIdentity were never attached to usage plans: call identity.attachUsagePlans(api.usagePlans); without it every keyed route answers 403`,
+        ]),
+      });
+    }
+    this.usageKeySecrets = usageKeySecrets;
+
+    this.routePolicy = props.routes.flatMap((r): RouteRule[] => {
+      const auth = protectionOf(r);
+      if (!auth) return [];
+      const rule: RouteRule = { method: r.method, path: r.path, scopes: [...auth.scopes], groups: [...(auth.groups ?? [])] };
+      return [auth.maxAuthAge ? { ...rule, maxAuthAgeSeconds: auth.maxAuthAge.toSeconds() } : rule];
+    });
+    const routePolicy = encodeRoutePolicy(this.routePolicy);
+    requireProp(Buffer.byteLength(routePolicy) <= MAX_ROUTE_POLICY_BYTES, this, 'routes',
+      `the route policy is ${Buffer.byteLength(routePolicy)} bytes; the authorizer's environment allows ${MAX_ROUTE_POLICY_BYTES} (split the API)`);
+
+    this.authorizerFunction = new SecureFunction(this, 'AuthorizerFunction', {
+      ...props.authorizerFunction,
+      code: libraryFunctionCode('authorizer'),
+      serviceName: props.serviceName ?? 'api-authorizer',
+      description: `Cognito access-token REQUEST authorizer of ${this.node.path}`,
+      environment: {
+        ...props.authorizerFunction?.environment,
+        [AUTHORIZER_ENV.userPoolId]: this.userPool.userPoolId,
+        [AUTHORIZER_ENV.userClientIds]: this.publicClient.userPoolClientId,
+        [AUTHORIZER_ENV.machineClientIds]: legacyClient?.userPoolClientId ?? '',
+        [AUTHORIZER_ENV.routePolicy]: routePolicy,
+        ...(rules.length > 0 ? { [AUTHORIZER_ENV.machineIntegrations]: encodeIntegrations(rules) } : {}),
+        [AUTHORIZER_ENV.cacheTtlSeconds]: String(cacheTtl.toSeconds()),
+        ...usageEnv,
+      },
+    });
+    this.requireEnvironmentFits(routePolicy, rules, Object.keys(usageEnv).length);
+
+    const bound = rules.some((r) => r.certificate !== undefined);
+    this.authorizer = new RequestAuthorizer(this, 'Authorizer', {
+      handler: this.authorizerFunction,
+      // The token is the cache key: the policy therefore covers every route (see lambda/functions/authorizer).
+      // With certificate-bound integrations the client certificate is part of the key too, so a
+      // decision cached for one certificate is never served to a connection with another.
+      identitySources: bound
+        ? [IdentitySource.header('Authorization'), IdentitySource.context('identity.clientCert.clientCertPem')]
+        : [IdentitySource.header('Authorization')],
+      resultsCacheTtl: cacheTtl,
+      authorizerName: `${Stack.of(this).stackName}-${this.node.id}`.slice(0, 128),
+    });
+    if (bound) this.node.addValidation({ validate: () => this.mtlsProblems(rules) });
+    // SecureRestApi accepts only an authorizer that enforces its route table: this one, for these rules.
+    markRouteTableAuthorizer(this.authorizer, this.routePolicy);
+  }
+
+  /**
+   * Creates the usage-plan API keys in `tiers` (one per integration in its tier, one for people in
+   * the people plan), each with its secret's value, so the `usageIdentifierKey` the authorizer returns
+   * meters the caller. Call once, with the usage plans of the API this identity protects.
+   */
+  public attachUsagePlans(tiers: UsagePlanTiers): void {
+    requireProp(!this.usagePlansAttached, this, 'attachUsagePlans', 'is called once, with the usage plans of the API this identity protects');
+    for (const [name, tier] of this.usageTiers) {
+      const secret = this.usageKeySecrets.get(name);
+      if (!secret) continue;
+      const at = name === PEOPLE_TIER || name === 'machine-client' ? 'machineClient' : `machineIntegrations.${name}.usageTier`;
+      requireProp(tier === PEOPLE_TIER || tiers.plans.has(tier), this, at, `unknown tier "${tier}" (tiers: ${[...tiers.plans.keys()].join(', ')})`);
+      tiers.addApiKey(`${pascal(this.node.id)}${pascal(name)}Key`, tier, {
+        description: name === PEOPLE_TIER
+          ? 'Usage key of signed-in people (returned by the authorizer; no quota): metering only, never authorization'
+          : `Usage key of ${name} (returned by the authorizer): metering only, never authorization`,
+        value: secret.secretValue.unsafeUnwrap(),
+      });
+    }
+    this.usagePlansAttached = true;
+  }
+
+  private addMachineClient(id: string, scopes: readonly string[], validity: Duration): UserPoolClient {
+    const client = this.userPool.addClient(id, {
+      generateSecret: true,
+      oAuth: {
+        flows: { clientCredentials: true },
+        scopes: scopes.map((s) => this.oauthScope(s)),
+      },
+      accessTokenValidity: validity,
+      enableTokenRevocation: true,
+      preventUserExistenceErrors: true,
+      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
+    });
+    // No user sign-in through a machine client: without an explicit list Cognito would allow SRP
+    // and custom auth. Client credentials issue no refresh token, so this list enables nothing.
+    (client.node.defaultChild as CfnUserPoolClient).explicitAuthFlows = ['ALLOW_REFRESH_TOKEN_AUTH'];
+    return client;
+  }
+
+  private certificateBinding(name: string, binding: ClientCertificateBinding): IntegrationRule['certificate'] {
+    const at = `machineIntegrations.${name}.clientCertificate`;
+    const sha256 = (binding.sha256Thumbprints ?? []).map((t, i) => {
+      const hex = normalizeThumbprint(t);
+      requireProp(hex !== undefined, this, `${at}.sha256Thumbprints[${i}]`, `"${t}" is not a SHA-256 thumbprint (64 hex digits, or base64url x5t#S256)`);
+      return hex;
+    });
+    let subject: string | undefined;
+    if (binding.subject !== undefined) {
+      subject = canonicalDn(binding.subject, ',');
+      requireProp(subject !== undefined, this, `${at}.subject`, `"${binding.subject}" is not a distinguished name like CN=acme-payments,O=Acme GmbH,C=DE`);
+    }
+    requireProp(sha256.length > 0 || subject !== undefined, this, at, 'needs sha256Thumbprints or subject');
+    return subject === undefined ? { sha256 } : { sha256, subject };
+  }
+
+  /**
+   * Certificate bindings need mutual TLS on every custom domain that serves an API using this
+   * authorizer, and the execute-api endpoint off; otherwise the bound integration could never call
+   * (no certificate reaches the authorizer) or callers could bypass mTLS.
+   */
+  private mtlsProblems(rules: readonly IntegrationRule[]): string[] {
+    const bound = rules.filter((r) => r.certificate).map((r) => r.id);
+    const prop = `machineIntegrations.${bound[0] ?? ''}.clientCertificate`;
+    const all = this.node.root.node.findAll();
+    const authorizerId = this.authorizer.authorizerId;
+    const apiIds = new Set(all.filter((c): c is CfnMethod => c instanceof CfnMethod && c.authorizerId === authorizerId).map((m) => m.restApiId));
+    if (apiIds.size === 0) return [];
+    const domainRefs = new Set<string>();
+    for (const c of all) {
+      if (c instanceof CfnBasePathMapping && c.restApiId !== undefined && apiIds.has(c.restApiId)) domainRefs.add(c.domainName);
+      if (c instanceof CfnBasePathMappingV2 && apiIds.has(c.restApiId)) domainRefs.add(c.domainNameArn);
+    }
+    const domains = all.filter((c): c is CfnDomainName | CfnDomainNameV2 => (c instanceof CfnDomainName && domainRefs.has(c.ref))
+      || (c instanceof CfnDomainNameV2 && domainRefs.has(c.attrDomainNameArn)));
+    const problems: string[] = [];
+    if (domains.length === 0) {
+      problems.push(`${this.node.path}: ${prop} binds tokens to a client certificate, but the API has no custom domain with mutual TLS (SecureRestApi domain.mtls): no certificate would ever reach the authorizer`);
+    }
+    for (const d of domains) {
+      if (d instanceof CfnDomainName && !d.mutualTlsAuthentication) {
+        problems.push(`${this.node.path}: ${prop} needs mutual TLS on custom domain ${d.node.path} (SecureRestApi domain.mtls)`);
+      }
+    }
+    return problems;
+  }
+
+  /** Lambda caps a function's environment at 4 KB: checked here, at synth, with the sizes CloudFormation will resolve. */
+  private requireEnvironmentFits(routePolicy: string, rules: readonly IntegrationRule[], usageKeys: number): void {
+    // Tokens resolve to ids of known length: app client ids are 26 characters, key values USAGE_KEY_LENGTH.
+    const CLIENT_ID_LENGTH = 26;
+    const literal = encodeIntegrations(rules.map((r) => ({ ...r, clientIds: r.clientIds.map(() => 'x'.repeat(CLIENT_ID_LENGTH)) })));
+    let bytes = Buffer.byteLength(routePolicy) + (rules.length > 0 ? Buffer.byteLength(literal) : 0) + usageKeys * (USAGE_KEY_LENGTH + 16);
+    bytes += 55 /* pool id */ + CLIENT_ID_LENGTH * 2 + 200 /* names, TTL, SecureFunction's own variables */;
+    requireProp(bytes <= LAMBDA_ENVIRONMENT_MAX_BYTES, this, 'machineIntegrations',
+      `the authorizer's environment would be about ${bytes} bytes; Lambda allows ${LAMBDA_ENVIRONMENT_MAX_BYTES} (fewer clients or integrations per API)`);
+  }
+
+  /** The user pool with the library's secure defaults (see the class documentation). */
+  private createUserPool(props: ApiIdentityProps): UserPool {
     const threatProtection = props.threatProtection ?? ThreatProtection.FULL_FUNCTION;
     if (threatProtection !== ThreatProtection.FULL_FUNCTION) {
       Annotations.of(this).addWarningV2('secure-rest-api:threat-protection',
@@ -211,7 +584,7 @@ export class ApiIdentity extends Construct {
         'selfSignUp is on: anyone can create an account; make sure every route checks object-level ownership.');
     }
 
-    this.userPool = new UserPool(this, 'UserPool', {
+    return new UserPool(this, 'UserPool', {
       selfSignUpEnabled: props.selfSignUp ?? false,
       signInAliases: { email: true },
       signInCaseSensitive: false,
@@ -243,84 +616,6 @@ export class ApiIdentity extends Construct {
       }),
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
-    });
-
-    this.domain = this.userPool.addDomain('Domain', { cognitoDomain: { domainPrefix } });
-    this.tokenEndpoint = `${this.domain.baseUrl()}/oauth2/token`;
-
-    this.resourceServers = this.addResourceServers(props.routes);
-    this.groups = this.addGroups(props.routes);
-
-    const apiScopes = client.scopes ?? [...routeScopes].sort();
-    this.publicClient = this.userPool.addClient('PublicClient', {
-      generateSecret: false,
-      // SRP lets a native app sign in through the SDK without sending the password (MFA still
-      // required). An explicit list also keeps Cognito's defaults (CUSTOM_AUTH, REFRESH_TOKEN_AUTH,
-      // the latter incompatible with rotation) off; managed login does not depend on it.
-      authFlows: { userSrp: true },
-      oAuth: {
-        flows: { authorizationCodeGrant: true },
-        callbackUrls: [...client.callbackUrls],
-        logoutUrls: [...(client.logoutUrls ?? [])],
-        scopes: [...PUBLIC_CLIENT_OIDC_SCOPES.map((s) => OAuthScope.custom(s)), ...apiScopes.map((s) => this.oauthScope(s))],
-      },
-      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
-      accessTokenValidity,
-      idTokenValidity,
-      refreshTokenValidity,
-      refreshTokenRotationGracePeriod: rotationGrace,
-      enableTokenRevocation: true,
-      preventUserExistenceErrors: true,
-      authSessionValidity: Duration.minutes(3),
-      readAttributes: new ClientAttributes().withStandardAttributes({ email: true, emailVerified: true }),
-      writeAttributes: new ClientAttributes().withStandardAttributes({ email: true }),
-    });
-
-    if (props.machineClient) {
-      this.machineClient = this.userPool.addClient('MachineClient', {
-        generateSecret: true,
-        oAuth: {
-          flows: { clientCredentials: true },
-          scopes: props.machineClient.scopes.map((s) => this.oauthScope(s)),
-        },
-        accessTokenValidity: machineTokenValidity,
-        enableTokenRevocation: true,
-        preventUserExistenceErrors: true,
-        supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
-      });
-      // No user sign-in through the machine client: without an explicit list Cognito would allow SRP
-      // and custom auth. Client credentials issue no refresh token, so this list enables nothing.
-      (this.machineClient.node.defaultChild as CfnUserPoolClient).explicitAuthFlows = ['ALLOW_REFRESH_TOKEN_AUTH'];
-    }
-
-    this.routePolicy = props.routes.flatMap((r): RouteRule[] => {
-      const auth = protectionOf(r);
-      return auth ? [{ method: r.method, path: r.path, scopes: [...auth.scopes], groups: [...(auth.groups ?? [])] }] : [];
-    });
-    const routePolicy = encodeRoutePolicy(this.routePolicy);
-    requireProp(Buffer.byteLength(routePolicy) <= MAX_ROUTE_POLICY_BYTES, this, 'routes',
-      `the route policy is ${Buffer.byteLength(routePolicy)} bytes; the authorizer's environment allows ${MAX_ROUTE_POLICY_BYTES} (split the API)`);
-
-    this.authorizerFunction = new SecureFunction(this, 'AuthorizerFunction', {
-      ...props.authorizerFunction,
-      entry: path.join(__dirname, '..', '..', 'lambda', 'functions', 'authorizer', 'index.ts'),
-      serviceName: props.serviceName ?? 'api-authorizer',
-      description: `Cognito access-token REQUEST authorizer of ${this.node.path}`,
-      environment: {
-        ...props.authorizerFunction?.environment,
-        [AUTHORIZER_ENV.userPoolId]: this.userPool.userPoolId,
-        [AUTHORIZER_ENV.userClientIds]: this.publicClient.userPoolClientId,
-        [AUTHORIZER_ENV.machineClientIds]: this.machineClient?.userPoolClientId ?? '',
-        [AUTHORIZER_ENV.routePolicy]: routePolicy,
-      },
-    });
-
-    this.authorizer = new RequestAuthorizer(this, 'Authorizer', {
-      handler: this.authorizerFunction,
-      // The token alone is the cache key: the policy therefore covers every route (see lambda/functions/authorizer).
-      identitySources: [IdentitySource.header('Authorization')],
-      resultsCacheTtl: cacheTtl,
-      authorizerName: `${Stack.of(this).stackName}-${this.node.id}`.slice(0, 128),
     });
   }
 
@@ -425,17 +720,51 @@ export class ApiIdentity extends Construct {
     });
   }
 
-  private validateMachineClient(machine: MachineClientOptions, routes: RouteTable, validity: Duration): void {
-    requireProp(machine.scopes.length > 0, this, 'machineClient.scopes', 'a machine client needs at least one service scope');
+  private validateIntegration(name: string, integration: MachineIntegrationOptions, routes: RouteTable): void {
+    const at = `machineIntegrations.${name}`;
+    requireProp(/^[a-z][a-z0-9-]{0,62}$/.test(name), this, at, `"${name}" must be lower-case letters, digits and hyphens (it becomes the owner id integration:${name})`);
+    requireProp(name !== 'machine-client', this, at, '"machine-client" is reserved for the deprecated machineClient');
+    this.validateMachineClient(at, integration, routes, integration.accessTokenValidity ?? DEFAULT_MACHINE_TOKEN_VALIDITY);
+    const clients = integration.clients ?? DEFAULT_INTEGRATION_CLIENTS;
+    requireProp(clients.length >= 1 && clients.length <= MAX_INTEGRATION_CLIENTS, this, `${at}.clients`,
+      `needs 1..${MAX_INTEGRATION_CLIENTS} client names (two during a rotation)`);
+    clients.forEach((c, i) => {
+      requireProp(/^[a-z][a-z0-9-]{0,31}$/.test(c), this, `${at}.clients[${i}]`, `"${c}" must be lower-case letters, digits and hyphens`);
+    });
+    requireProp(new Set(clients).size === clients.length, this, `${at}.clients`, 'contains duplicates');
+    if (integration.usageTier !== undefined) {
+      requireProp(integration.usageTier !== PEOPLE_TIER, this, `${at}.usageTier`, `"${PEOPLE_TIER}" is the plan of signed-in people, not of an integration`);
+    }
+  }
+
+  /**
+   * Step-up routes: `maxAuthAge` only on group-gated routes (client-credentials tokens have no sign-in),
+   * and longer than the authorizer cache TTL: the policy allows such a route only while the sign-in
+   * stays recent for the whole TTL, so the effective window is `maxAuthAge - authorizerCacheTtl`.
+   */
+  private validateStepUp(routes: RouteTable, cacheTtl: Duration): void {
+    routes.forEach((route, i) => {
+      const auth = protectionOf(route);
+      if (!auth?.maxAuthAge) return;
+      const at = `routes[${i}].auth.maxAuthAge`;
+      if (Token.isUnresolved(auth.maxAuthAge.toSeconds())) throw new SecureApiConfigError(this, at, 'must be a literal duration');
+      requireProp((auth.groups ?? []).length > 0, this, at, `${routeKey(route)}: a recent sign-in can only be required on group-gated routes (machine tokens have no sign-in)`);
+      requireProp(auth.maxAuthAge.toSeconds() >= cacheTtl.toSeconds() + MIN_STEP_UP_WINDOW.toSeconds(), this, at,
+        `${auth.maxAuthAge.toHumanString()} leaves less than ${MIN_STEP_UP_WINDOW.toHumanString()} after the authorizer cache TTL (${cacheTtl.toHumanString()}): the policy allows the route only while the sign-in stays recent for the whole TTL`);
+    });
+  }
+
+  private validateMachineClient(prop: string, machine: Pick<MachineClientOptions, 'scopes'>, routes: RouteTable, validity: Duration): void {
+    requireProp(machine.scopes.length > 0, this, `${prop}.scopes`, 'a machine client needs at least one service scope');
     machine.scopes.forEach((scope, i) => {
       const usable = routes.some((r) => {
         const auth = protectionOf(r);
         return auth !== undefined && auth.scopes.includes(scope) && (auth.groups ?? []).length === 0;
       });
-      requireProp(usable, this, `machineClient.scopes[${i}]`,
+      requireProp(usable, this, `${prop}.scopes[${i}]`,
         `"${scope}" opens no route a machine can call (it is unused, or only on routes that require a group, and client-credentials tokens carry no groups)`);
     });
-    this.validateDuration('machineClient.accessTokenValidity', validity, MIN_ACCESS_TOKEN_VALIDITY, MAX_ACCESS_TOKEN_VALIDITY);
+    this.validateDuration(`${prop}.accessTokenValidity`, validity, MIN_ACCESS_TOKEN_VALIDITY, MAX_ACCESS_TOKEN_VALIDITY);
   }
 
   private validateRedirectUrls(prop: string, urls: readonly string[]): void {

@@ -1,8 +1,10 @@
+import { spawnSync } from 'child_process';
+import * as path from 'path';
 import { Aws, Duration, Token, Validations } from 'aws-cdk-lib';
 import { ISecurityGroup, IVpc, SubnetSelection, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { IKey } from 'aws-cdk-lib/aws-kms';
-import { ApplicationLogLevel, LoggingFormat, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { ApplicationLogLevel, Code, LoggingFormat, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { ILogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -12,7 +14,7 @@ import {
   DEFAULT_ARCHITECTURE, DEFAULT_ESBUILD_TARGET, DEFAULT_LOG_LEVEL, DEFAULT_MEMORY_MB, DEFAULT_METRICS_NAMESPACE,
   DEFAULT_RUNTIME, DEFAULT_TIMEOUT, LAMBDA_UNUSED_SDK_MODULES, MAX_MEMORY_MB, MAX_TIMEOUT, MIN_MEMORY_MB,
 } from '../defaults/lambda';
-import { requireProp } from '../errors';
+import { requireProp, SecureApiConfigError } from '../errors';
 
 /** Options every {@link SecureFunction} accepts; what `SecureRestApi` passes through per handler. */
 export interface SecureFunctionOptions {
@@ -84,8 +86,18 @@ export interface SecureFunctionOptions {
 
 /** Props of {@link SecureFunction}. */
 export interface SecureFunctionProps extends SecureFunctionOptions {
-  /** Path of the TypeScript entry file. */
-  readonly entry: string;
+  /**
+   * Entry file (`.ts .mts .cts .js .mjs .cjs`), bundled by the locally installed esbuild (never Docker).
+   * Exactly one of `entry` and `code` is required.
+   * @default - none: `code` must be set
+   */
+  readonly entry?: string;
+  /**
+   * Pre-bundled code (a folder with `index.js`), used as is: no bundling at synth. The library's own
+   * functions (authorizer, secret rotation) ship this way.
+   * @default - none: `entry` is bundled
+   */
+  readonly code?: Code;
   /** Exported handler name. @default 'handler' */
   readonly handler?: string;
   /** `POWERTOOLS_SERVICE_NAME`: the `service` field of every log line and metric. */
@@ -126,9 +138,14 @@ export class SecureFunction extends NodejsFunction {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Execution role of ${id}`,
     });
+    if ((props.entry === undefined) === (props.code === undefined)) {
+      throw new SecureApiConfigError(scope, 'entry', `${id}: set exactly one of \`entry\` (bundled here) and \`code\` (pre-bundled)`);
+    }
+    if (props.entry !== undefined) requireLocalEsbuild(scope, id);
     super(scope, id, {
-      entry: props.entry,
-      handler: props.handler ?? 'handler',
+      ...(props.code !== undefined
+        ? { code: props.code, handler: `index.${props.handler ?? 'handler'}` }
+        : { entry: props.entry, handler: props.handler ?? 'handler' }),
       description: props.description,
       runtime: DEFAULT_RUNTIME,
       architecture: DEFAULT_ARCHITECTURE,
@@ -239,5 +256,30 @@ export class SecureFunction extends NodejsFunction {
         props.vpcExemptionReason ?? 'The function reaches only AWS APIs over TLS with IAM-signed requests and holds no network-reachable resource; a VPC needs interface endpoints (a monthly cost per AZ) and a real account\'s network design. Pass `vpc` (the regulated profile does).',
         ['PCI.DSS.321', 'NIST.800.53.R5']);
     }
+  }
+}
+
+/**
+ * Fails synth when no esbuild is installed, instead of letting `NodejsFunction` fall back to a Docker
+ * build (which needs a Docker daemon and downloads an image). Looks where CDK looks: the `esbuild` package
+ * resolvable from aws-cdk-lib or the app, then an `esbuild` binary on PATH.
+ */
+function requireLocalEsbuild(scope: Construct, id: string): void {
+  esbuildFound ??= detectEsbuild();
+  if (esbuildFound) return;
+  throw new SecureApiConfigError(scope, 'entry',
+    `${id}: esbuild is not installed, and the library never bundles with Docker. Install it in your app: npm install --save-dev esbuild`);
+}
+
+let esbuildFound: boolean | undefined;
+
+function detectEsbuild(): boolean {
+  const from = [path.dirname(require.resolve('aws-cdk-lib/package.json')), process.cwd()];
+  try {
+    require.resolve('esbuild/package.json', { paths: from });
+    return true;
+  } catch {
+    const probe = spawnSync('esbuild', ['--version'], { stdio: 'ignore' });
+    return probe.status === 0 && probe.error === undefined;
   }
 }

@@ -1,9 +1,9 @@
 import * as path from 'path';
 import { Annotations, Duration, Names, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import {
-  AccessLogFormat, ApiKeySourceType, AuthorizationType, DomainName, EndpointAccessMode, EndpointType,
-  IAuthorizer, IModel, LambdaIntegration, LogGroupLogDestination, Method, MethodDeploymentOptions, MethodLoggingLevel, MockIntegration,
-  MTLSConfig, RequestValidator, RestApi, SecurityPolicy, Stage,
+  AccessLogFormat, ApiKeySourceType, AuthorizationType, CfnClientCertificate, CfnMethod, CfnStage, ConnectionType, DomainName,
+  EndpointAccessMode, EndpointType, HttpIntegration, IAuthorizer, IModel, Integration, LambdaIntegration, LogGroupLogDestination,
+  Method, MethodDeploymentOptions, MethodLoggingLevel, MockIntegration, MTLSConfig, RequestValidator, RestApi, SecurityPolicy, Stage,
 } from 'aws-cdk-lib/aws-apigateway';
 import { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { IKey } from 'aws-cdk-lib/aws-kms';
@@ -14,6 +14,8 @@ import { Construct } from 'constructs';
 import { toJSONSchema, type $ZodType } from 'zod/v4/core';
 import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, SECURITY_HEADERS } from '../../lambda/runtime/security-headers';
 import { secureLogGroup } from '../common/encryption';
+import { findHandlerEntry } from '../common/handler-entry';
+import { routePolicyMismatches, routePolicyOfAuthorizer } from '../common/library-authorizer';
 import { kebab, pascal } from '../common/naming';
 import { requireValidThrottle, stageMethodThrottle } from '../common/throttle';
 import { acknowledgeRule } from '../compliance/acknowledge';
@@ -30,6 +32,7 @@ import {
 } from '../routes';
 import { ApiAlarms, ApiAlarmsOptions } from './api-alarms';
 import { ApiFirewall, ApiFirewallOptions } from './api-firewall';
+import { HttpBackend } from './http-backend';
 import { SecureFunction, SecureFunctionOptions } from './secure-function';
 import { UsagePlanTiers, UsagePlanTiersOptions } from './usage-plan-tiers';
 
@@ -62,6 +65,15 @@ export interface SecureDomainOptions {
   readonly basePath?: string;
 }
 
+/** Why a foreign authorizer is acceptable: see `SecureRestApiProps.unsafeAcceptForeignAuthorizer`. */
+export interface ForeignAuthorizerAcceptance {
+  /**
+   * Why this authorizer enforces what the route table declares (at least 10 characters), e.g. which
+   * team reviewed it and where its scope checks are tested. Shown in the warning and the security report.
+   */
+  readonly reason: string;
+}
+
 /** Props of {@link SecureRestApi}. */
 export interface SecureRestApiProps {
   /** The route table: the single place where routes are declared. */
@@ -82,7 +94,17 @@ export interface SecureRestApiProps {
    */
   readonly handlers?: Readonly<Record<string, IFunction>>;
   /**
-   * Directory holding `<handler>.ts` entry files, built as {@link SecureFunction}s.
+   * Existing HTTPS services per handler name: a route whose `handler` names one is proxied to it
+   * (`HTTP_PROXY`) instead of a Lambda function, with the same authorizer, model, parameters, throttles,
+   * WAF rules, alarms and OpenAPI as any route. A name may not be in both `handlers` and `backends`.
+   * See {@link HttpBackend} and docs/backends.md for what such a backend must do itself.
+   * @default - no HTTP backends
+   */
+  readonly backends?: Readonly<Record<string, HttpBackend>>;
+  /**
+   * Directory holding one entry file per handler, `<handler>.ts`, `.mts`, `.js`, `.mjs` or `.cjs`, built
+   * as {@link SecureFunction}s with the consumer's esbuild. A TypeScript source wins over a compiled `.js`
+   * beside it; two sources of one language (`x.ts` and `x.mts`) or a missing entry fail synth.
    * @default - none: every handler must be in `handlers`
    */
   readonly handlersDir?: string;
@@ -92,9 +114,24 @@ export interface SecureRestApiProps {
   readonly serviceName?: string;
   /**
    * Authorizer for every route that is not public. Required as soon as one route is protected.
+   *
+   * Only an authorizer that enforces this route table is accepted: `ApiIdentity.authorizer` built from
+   * the same routes (every scope of a route required, plus one of its groups). A Cognito user-pools
+   * authorizer (`CognitoUserPoolsAuthorizer`) is refused: it accepts a token holding any one of a
+   * method's scopes and ignores groups. IAM authorization is refused. Another TOKEN/REQUEST authorizer is
+   * refused unless `unsafeAcceptForeignAuthorizer` says why it is safe.
    * @default - none (only public routes allowed)
    */
   readonly authorizer?: IAuthorizer;
+  /**
+   * Accept a Lambda TOKEN/REQUEST authorizer that the library did not build. The gateway then enforces
+   * whatever that authorizer decides, not the route table's scopes and groups; the handler kit still
+   * needs the authorizer context of `lambda/runtime/authorizer-context.ts`. Warned at synth
+   * (`secure-rest-api:foreign-authorizer`) and the reason is recorded on every protected method's
+   * acknowledgement, so it shows in the security report. Never accepts a Cognito or IAM authorizer.
+   * @default - only the library's own authorizer is accepted
+   */
+  readonly unsafeAcceptForeignAuthorizer?: ForeignAuthorizerAcceptance;
   /** @default 'v1' */
   readonly stageName?: string;
   /**
@@ -162,6 +199,14 @@ export interface SecureRestApiProps {
    * @default - UsagePlanTiers defaults (free, standard, partner)
    */
   readonly usagePlans?: UsagePlanTiersOptions;
+  /**
+   * Where API Gateway reads the usage-plan key. `AUTHORIZER`: from the authorizer's `usageIdentifierKey`
+   * (`ApiIdentity` returns each integration's own key and the people plan's key for users), so no key
+   * ships to any client. `HEADER` (`x-api-key`) makes the key a value every client must hold — in a
+   * browser app it is public — and is warned about.
+   * @default ApiKeySourceType.AUTHORIZER
+   */
+  readonly apiKeySource?: ApiKeySourceType;
   // ---- end edge protection ----
 
   // ---- Monitoring (issue #6): ApiAlarms ----
@@ -215,6 +260,14 @@ export class SecureRestApi extends Construct {
   public readonly allowedOrigins: readonly string[];
   /** The function behind each handler name. */
   public readonly functions: ReadonlyMap<string, IFunction>;
+  /** The HTTP backend behind each handler name that routes to one. */
+  public readonly backends: ReadonlyMap<string, HttpBackend>;
+  /**
+   * The client certificate the stage presents to HTTP backends (created when there is one): a backend
+   * reachable from the internet must accept only requests that present it. API Gateway issues it for
+   * 365 days; rotate it before it expires.
+   */
+  public readonly backendClientCertificate?: CfnClientCertificate;
   /** The API Gateway method of each route, by `routeKey` (`POST /payments`). */
   public readonly methods: ReadonlyMap<string, Method>;
   /** The custom domain, if any. */
@@ -234,6 +287,7 @@ export class SecureRestApi extends Construct {
     this.props = props;
     this.routes = props.routes;
     this.functions = this.functionsByName;
+    this.backends = new Map(Object.entries(props.backends ?? {}).filter(([name]) => props.routes.some((r) => r.handler === name)));
     this.allowedOrigins = this.validateOrigins(props.allowedOrigins, props.allowCredentials ?? false);
     this.maxBodyBytes = props.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     requireProp(Number.isInteger(this.maxBodyBytes) && this.maxBodyBytes > 0 && this.maxBodyBytes <= 10 * 1024 * 1024,
@@ -246,6 +300,10 @@ export class SecureRestApi extends Construct {
       requireValidThrottle(this, `methodThrottle.${sensitivity}`, limits);
     }
     if (props.domain) this.validateDomain(props.domain);
+    if (props.apiKeySource === ApiKeySourceType.HEADER) {
+      Annotations.of(this).addWarningV2('secure-rest-api:api-key-header',
+        'apiKeySource is HEADER: every client must hold its API key (public in a browser app), so one caller can burn a quota others share; AUTHORIZER keeps keys inside AWS.');
+    }
 
     this.accessLogGroup = secureLogGroup(this, 'AccessLogs', {
       encryptionKey: props.logEncryptionKey,
@@ -273,7 +331,8 @@ export class SecureRestApi extends Construct {
       endpointConfiguration: { types: [EndpointType.REGIONAL] },
       // With a custom domain, the execute-api URL would bypass its TLS policy and mTLS.
       disableExecuteApiEndpoint: props.domain !== undefined,
-      apiKeySourceType: ApiKeySourceType.HEADER,
+      // The authorizer hands API Gateway the caller's usage key: no key ever ships to a client.
+      apiKeySourceType: props.apiKeySource ?? ApiKeySourceType.AUTHORIZER,
       cloudWatchRole: props.cloudWatchRole ?? false,
       // The account setting keeps pointing at the role after the stack is gone: deleting it would break
       // execution logs of every API in the region.
@@ -304,6 +363,7 @@ export class SecureRestApi extends Construct {
     });
 
     this.addGatewayResponses();
+    if (this.backends.size > 0) this.backendClientCertificate = this.addBackendClientCertificate();
     this.methods = this.addRoutes(props);
     if (this.allowedOrigins.length > 0) this.addCorsPreflights(props);
     this.acknowledgeFindings();
@@ -341,6 +401,12 @@ export class SecureRestApi extends Construct {
       accessLogGroup: this.accessLogGroup,
     });
     for (const fn of new Set(this.functionsByName.values())) this.alarms.monitorFunction(fn);
+    for (const [name, backend] of this.backends) {
+      this.alarms.monitorHttpBackend(name, {
+        routes: props.routes.filter((r) => r.handler === name),
+        timeout: backend.timeout,
+      });
+    }
     if (this.firewall) this.alarms.monitorWebAcl(this.firewall.metricName);
     // ---- end monitoring ----
 
@@ -364,11 +430,15 @@ export class SecureRestApi extends Construct {
 
   private addRoutes(props: SecureRestApiProps): Map<string, Method> {
     const methods = new Map<string, Method>();
-    const integrations = new Map<string, LambdaIntegration>();
+    const integrations = new Map<string, Integration>();
     props.routes.forEach((route, i) => {
-      const fn = this.resolveHandler(route, i, props);
-      let integration = integrations.get(route.handler);
-      if (!integration) {
+      const backend = this.backends.get(route.handler);
+      let integration = backend ? undefined : integrations.get(route.handler);
+      if (backend) {
+        // One integration per route: the backend URL carries the route's own path.
+        integration = backendIntegration(route, backend);
+      } else if (!integration) {
+        const fn = this.resolveHandler(route, i, props);
         // allowTestInvoke: false keeps the console test-invoke permission (which skips the authorizer) off.
         integration = new LambdaIntegration(fn, { proxy: true, allowTestInvoke: false });
         integrations.set(route.handler, integration);
@@ -402,11 +472,25 @@ export class SecureRestApi extends Construct {
           id: 'AwsSolutions-COG4',
           reason: `Public by decision in the route table: ${route.auth.reason}`,
         });
+      } else if (props.unsafeAcceptForeignAuthorizer) {
+        Validations.of(method).acknowledge({
+          id: 'AwsSolutions-COG4',
+          reason: `Protected by a Lambda authorizer the library did not build, accepted by unsafeAcceptForeignAuthorizer: ${props.unsafeAcceptForeignAuthorizer.reason}`,
+        });
       } else {
         Validations.of(method).acknowledge({
           id: 'AwsSolutions-COG4',
           reason: 'Protected by a Lambda REQUEST authorizer that verifies Cognito access tokens with aws-jwt-verify: unlike the Cognito authorizer it enforces all required scopes (AND) plus group membership per route and returns a policy that stays correct under caching.',
         });
+      }
+      if (backend?.connection.kind === 'vpc-link-v2') {
+        // CDK 2.276's Integration has no VPC link V2 target: set it on the L1, and make a change of
+        // link or load balancer produce a new deployment like any other method change.
+        const cfn = method.node.defaultChild as CfnMethod;
+        cfn.addPropertyOverride('Integration.ConnectionType', ConnectionType.VPC_LINK);
+        cfn.addPropertyOverride('Integration.ConnectionId', backend.connection.vpcLinkId);
+        cfn.addPropertyOverride('Integration.IntegrationTarget', backend.connection.loadBalancerArn);
+        this.api.latestDeployment?.addToLogicalId({ [routeKey(route)]: { vpcLinkV2: backend.connection.vpcLinkId, target: backend.connection.loadBalancerArn } });
       }
       methods.set(routeKey(route), method);
     });
@@ -464,6 +548,30 @@ export class SecureRestApi extends Construct {
     }
   }
 
+  /** Presented by the stage to HTTP backends, so they can refuse anything that did not come through the gateway. */
+  private addBackendClientCertificate(): CfnClientCertificate {
+    const certificate = new CfnClientCertificate(this, 'BackendClientCertificate', {
+      description: `Client certificate ${this.node.path} presents to its HTTP backends`,
+    });
+    (this.stage.node.defaultChild as CfnStage).clientCertificateId = certificate.attrClientCertificateId;
+    return certificate;
+  }
+
+  /** Backends: names unique across `handlers`, used by a route, reached over TLS; credential forwarding warned. */
+  private validateBackends(props: SecureRestApiProps): void {
+    for (const [name, backend] of Object.entries(props.backends ?? {})) {
+      const prop = `backends.${name}`;
+      requireProp(backend instanceof HttpBackend, this, prop, 'must be built with HttpBackend.fromUrl / fromVpcLink / fromVpcLinkV2');
+      requireProp(props.handlers?.[name] === undefined, this, prop, `"${name}" is also in \`handlers\`; a handler name targets one function or one backend`);
+      requireProp(props.routes.some((r) => r.handler === name), this, prop, `no route uses "${name}" (a route targets a backend by naming it as its \`handler\`)`);
+      backend.validate(this, prop);
+      if (backend.forwardCredentials) {
+        Annotations.of(this).addWarningV2('secure-rest-api:backend-forwards-credentials',
+          `${prop}.forwardCredentials: the client's Authorization token and API key reach the backend ${backend.baseUrl}; it must keep them out of its logs.`);
+      }
+    }
+  }
+
   private resolveHandler(route: RouteDefinition, index: number, props: SecureRestApiProps): IFunction {
     const existing = this.functionsByName.get(route.handler) ?? props.handlers?.[route.handler];
     if (existing) {
@@ -474,9 +582,10 @@ export class SecureRestApi extends Construct {
       throw new SecureApiConfigError(this, `routes[${index}].handler`,
         `handler "${route.handler}" is not in \`handlers\` and no \`handlersDir\` is set`);
     }
+    const entry = this.handlerEntry(route, index, props.handlersDir);
     const fn = new SecureFunction(this, `${pascal(route.handler)}Function`, {
       ...props.functionDefaults,
-      entry: path.join(props.handlersDir, `${route.handler}.ts`),
+      entry,
       serviceName: props.serviceName ?? kebab(this.node.id),
       description: `Handler ${route.handler} of ${this.node.path}`,
       environment: {
@@ -487,6 +596,21 @@ export class SecureRestApi extends Construct {
     });
     this.functionsByName.set(route.handler, fn);
     return fn;
+  }
+
+  /** `<handlersDir>/<handler>.{ts,mts,js,mjs,cjs}`; a missing or ambiguous entry fails synth here, not in esbuild. */
+  private handlerEntry(route: RouteDefinition, index: number, handlersDir: string): string {
+    requireProp(!Token.isUnresolved(handlersDir), this, 'handlersDir', 'must be a literal path (it is read at synth)');
+    const found = findHandlerEntry(handlersDir, route.handler);
+    if (found.kind === 'ambiguous') {
+      throw new SecureApiConfigError(this, `routes[${index}].handler`,
+        `handler "${route.handler}" of ${routeKey(route)} has several entry files (${found.candidates.map((c) => path.basename(c)).join(', ')}) in ${handlersDir}; keep one`);
+    }
+    if (found.kind === 'missing') {
+      throw new SecureApiConfigError(this, `routes[${index}].handler`,
+        `no entry for handler "${route.handler}" of ${routeKey(route)}: none of ${found.searched.join(', ')} exists in ${handlersDir} (or put the function in \`handlers\`)`);
+    }
+    return found.entry;
   }
 
   private bodyModel(route: RouteDefinition, index: number): IModel {
@@ -542,9 +666,11 @@ export class SecureRestApi extends Construct {
     acknowledgeRule(stageResource, 'APIGWCacheEnabledAndEncrypted',
       'No response cache on purpose: responses carry one customer\'s financial data and a stage cache keyed without the caller would serve it to another; with no cache there is no cached data to encrypt.',
       ['PCI.DSS.321', 'NIST.800.53.R5']);
-    acknowledgeRule(stageResource, 'APIGWSSLEnabled',
-      'The rule asks for a backend client certificate, which API Gateway presents only to HTTP integrations; every integration here is AWS_PROXY to Lambda, invoked over AWS\'s signed internal path.',
-      ['PCI.DSS.321', 'NIST.800.53.R5']);
+    if (!this.backendClientCertificate) {
+      acknowledgeRule(stageResource, 'APIGWSSLEnabled',
+        'The rule asks for a backend client certificate, which API Gateway presents only to HTTP integrations; every integration here is AWS_PROXY to Lambda, invoked over AWS\'s signed internal path.',
+        ['PCI.DSS.321', 'NIST.800.53.R5']);
+    }
     const cwRole = this.api.node.tryFindChild('CloudWatchRole');
     if (cwRole) {
       Validations.of(cwRole).acknowledge({
@@ -628,6 +754,43 @@ export class SecureRestApi extends Construct {
       requireProp(props.authorizer !== undefined, this, 'authorizer',
         `routes[${protectedIndex}] (${routeKey(props.routes[protectedIndex] as RouteDefinition)}) is protected but no authorizer is set; mark it \`auth: { public: true, reason }\` or pass an authorizer`);
     }
+    this.validateAuthorizer(props);
+    this.validateBackends(props);
+  }
+
+  /** Refuses any authorizer that would not enforce the route table's scopes (all) and groups (any). */
+  private validateAuthorizer(props: SecureRestApiProps): void {
+    const { authorizer, unsafeAcceptForeignAuthorizer: acceptance } = props;
+    if (!authorizer) {
+      requireProp(acceptance === undefined, this, 'unsafeAcceptForeignAuthorizer', 'is set but no `authorizer` is given; remove it');
+      return;
+    }
+    const policy = routePolicyOfAuthorizer(authorizer);
+    if (policy) {
+      requireProp(acceptance === undefined, this, 'unsafeAcceptForeignAuthorizer',
+        'the authorizer is the library\'s own (ApiIdentity); remove the opt-out so the route table stays enforced');
+      const mismatch = routePolicyMismatches(props.routes, policy)[0];
+      if (mismatch) {
+        throw new SecureApiConfigError(this, 'authorizer',
+          `was built from another route table: ${mismatch.message} (${mismatch.prop}); build the ApiIdentity from the same \`routes\``);
+      }
+      return;
+    }
+    const type = authorizer.authorizationType;
+    if (type === AuthorizationType.COGNITO) {
+      throw new SecureApiConfigError(this, 'authorizer',
+        'a Cognito user-pools authorizer lets through a token that holds any one of a method\'s scopes and ignores groups, so the route table\'s scopes (all required) and groups would not be enforced; use ApiIdentity (it can take an existing user pool) and pass `identity.authorizer`');
+    }
+    if (type !== undefined && type !== AuthorizationType.CUSTOM) {
+      throw new SecureApiConfigError(this, 'authorizer',
+        `${type} authorization does not check the route table's scopes and groups; use ApiIdentity and pass \`identity.authorizer\``);
+    }
+    requireProp(acceptance !== undefined, this, 'authorizer',
+      'is not the authorizer of an ApiIdentity built from these routes, so nothing guarantees that the route table\'s scopes (all required) and groups are enforced; pass `identity.authorizer`, or set `unsafeAcceptForeignAuthorizer: { reason }` if your own Lambda authorizer enforces them');
+    requireProp(Token.isUnresolved(acceptance.reason) || acceptance.reason.trim().length >= 10, this, 'unsafeAcceptForeignAuthorizer.reason',
+      'say why the foreign authorizer enforces the route table (at least 10 characters)');
+    Annotations.of(this).addWarningV2('secure-rest-api:foreign-authorizer',
+      `unsafeAcceptForeignAuthorizer: protected routes use an authorizer the library did not build; the route table's scopes and groups are enforced only if it does so itself. Reason given: ${acceptance.reason}`);
   }
 
   private validateDomain(domain: SecureDomainOptions): void {
@@ -697,6 +860,20 @@ export function queryParameters(route: Pick<RouteDefinition, 'query'>, scope: Co
   requireProp(doc.type === 'object' && typeof doc.properties === 'object', scope, `routes[${index}].query`, 'must be an object schema');
   const required = new Set(Array.isArray(doc.required) ? doc.required as string[] : []);
   return Object.keys(doc.properties as object).sort().map((name) => [name, required.has(name)]);
+}
+
+/** The `HTTP_PROXY` integration of one route to a backend: `<baseUrl><path>`, principal headers, timeout, connection. */
+function backendIntegration(route: RouteDefinition, backend: HttpBackend): Integration {
+  const connection = backend.connection;
+  return new HttpIntegration(`${backend.baseUrl}${route.path}`, {
+    proxy: true,
+    httpMethod: route.method,
+    options: {
+      requestParameters: backend.requestParameters(pathParameters(route.path), isPublicRoute(route)),
+      timeout: backend.timeout,
+      ...(connection.kind === 'vpc-link' ? { connectionType: ConnectionType.VPC_LINK, vpcLink: connection.vpcLink } : {}),
+    },
+  });
 }
 
 /** A fully qualified DNS name (labels of 1..63 letters, digits, hyphens; a letter TLD), no backtracking regex. */

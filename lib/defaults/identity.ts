@@ -74,3 +74,36 @@ export const PUBLIC_CLIENT_OIDC_SCOPES = ['openid', 'email'] as const;
  * @see https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-assign-domain-prefix.html
  */
 export const RESERVED_DOMAIN_WORDS = ['aws', 'amazon', 'cognito'] as const;
+
+/** App clients an integration gets unless told otherwise: one; a rotation adds a second for a while. */
+export const DEFAULT_INTEGRATION_CLIENTS: readonly string[] = Object.freeze(['primary']);
+
+/** Most app clients one integration may have at once: the current one and the one replacing it. */
+export const MAX_INTEGRATION_CLIENTS = 2;
+
+/** Usage tier a machine integration is metered in unless told otherwise (server-to-server partners). */
+export const DEFAULT_INTEGRATION_TIER = 'partner';
+
+/**
+ * Length of a generated usage-plan API key value (API Gateway accepts 20..128 characters). 40
+ * alphanumerics are ~238 bits; the value is an identifier the authorizer hands to API Gateway, never
+ * a credential a caller presents (API key source AUTHORIZER).
+ */
+export const USAGE_KEY_LENGTH = 40;
+
+/** Lambda's limit on the total size of a function's environment variables (bytes). */
+export const LAMBDA_ENVIRONMENT_MAX_BYTES = 4 * 1024;
+
+/**
+ * Shortest usable step-up window beyond the authorizer cache TTL: a route with `maxAuthAge` is allowed
+ * only while the sign-in stays recent for the whole TTL, so `maxAuthAge` must exceed the TTL by this much.
+ */
+export const MIN_STEP_UP_WINDOW = Duration.minutes(1);
+
+/**
+ * Step-up window of the example's admin routes: the administrator must have signed in (password + TOTP)
+ * within the last 15 minutes. Also the worst-case time a removed administrator keeps access to those
+ * routes (the authorizer never lets the cache serve them beyond the window). PCI DSS 8.2.8 uses the
+ * same 15 minutes for re-authentication after idleness.
+ */
+export const ADMIN_STEP_UP_MAX_AUTH_AGE = Duration.minutes(15);

@@ -72,3 +72,12 @@ export const PLAN_METHOD_SHARE_BY_SENSITIVITY: Readonly<Record<Sensitivity, numb
   standard: 0.5,
   high: 0.1,
 });
+
+/**
+ * The usage plan of signed-in people (user tokens). Every user's requests carry the same key (the
+ * authorizer returns it; API key source AUTHORIZER), so the plan has **no quota and no throttle**: a
+ * shared bucket would let one user lock every other user out. People are limited per caller by the
+ * WAF per-token and per-IP rate rules and, for everyone together, by the stage and method throttles
+ * that protect the back end. Reserved: no tier may use this name.
+ */
+export const PEOPLE_TIER = 'people';

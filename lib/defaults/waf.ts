@@ -44,6 +44,17 @@ export const DEFAULT_IP_RATE_LIMIT: Required<WafRateLimit> = Object.freeze({ lim
  */
 export const DEFAULT_SENSITIVE_RATE_LIMIT: Required<WafRateLimit> = Object.freeze({ limit: 20, evaluationWindowSec: 60 });
 
+/**
+ * Per-caller limit: 3,000 requests per 5 minutes per `Authorization` header value (one bearer token).
+ * - People share one usage plan without quota or throttle (no user may lock others out), so this rule is
+ *   each signed-in caller's own bucket, on top of the per-IP rule: a token spread over many IPs (a stolen
+ *   token in a botnet, a leaked token in a script) is limited like one IP.
+ * - The same number as {@link DEFAULT_IP_RATE_LIMIT}: a caller on one IP is never limited more than today.
+ * - Requests without the header are not counted (WAF skips requests that lack a custom key); the
+ *   authorizer refuses them anyway. A new token (every refresh) starts a new bucket: the per-IP rule still holds.
+ */
+export const DEFAULT_TOKEN_RATE_LIMIT: Required<WafRateLimit> = Object.freeze({ limit: 3_000, evaluationWindowSec: 300 });
+
 /** The AWS managed rule groups the web ACL uses, by the name AWS gives them. */
 export type ManagedRuleGroupName =
   | 'AWSManagedRulesAmazonIpReputationList'
@@ -59,6 +70,7 @@ export const WAF_RULE_NAMES = Object.freeze({
   geoRestriction: 'GeoRestriction',
   rateLimitSensitive: 'RateLimitSensitiveRoutesPerIp',
   rateLimitPerIp: 'RateLimitPerIp',
+  rateLimitPerToken: 'RateLimitPerToken',
   bodySize: 'BodySizeLimit',
   ipReputation: 'AWS-AWSManagedRulesAmazonIpReputationList',
   anonymousIp: 'AWS-AWSManagedRulesAnonymousIpList',
@@ -82,6 +94,7 @@ export const WAF_RULE_PRIORITY: Readonly<Record<keyof typeof WAF_RULE_NAMES, num
   geoRestriction: 20,
   rateLimitSensitive: 30,
   rateLimitPerIp: 40,
+  rateLimitPerToken: 45,
   bodySize: 50,
   ipReputation: 60,
   anonymousIp: 70,

@@ -3,7 +3,7 @@ import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { Construct } from 'constructs';
 import { ApiFirewallOptions } from '../constructs/api-firewall';
-import { ApiIdentity } from '../constructs/api-identity';
+import { ApiIdentity, MachineIntegrationOptions } from '../constructs/api-identity';
 import { PaymentsData } from './payments-data';
 import { PrivateNetwork } from '../constructs/private-network';
 import { SecureFunctionOptions } from '../constructs/secure-function';
@@ -70,6 +70,11 @@ export interface FinancialApiStackProps extends StackProps {
    * @default - context `financialApi:authDomainPrefix`, `financialApi:callbackUrls`, `financialApi:logoutUrls`
    */
   readonly identity?: { readonly domainPrefix?: string; readonly callbackUrls: readonly string[]; readonly logoutUrls?: readonly string[] };
+  /**
+   * Machine integrations (partners). @default - two partners: `acme-payments` (read + write, partner tier)
+   * and `globex-treasury` (read, standard tier)
+   */
+  readonly machineIntegrations?: Readonly<Record<string, MachineIntegrationOptions>>;
 }
 
 /** The example app: a payments-style API built from the library's constructs. */
@@ -112,8 +117,13 @@ export class FinancialApiStack extends Stack {
         callbackUrls: props.identity?.callbackUrls ?? ['https://app.example.com/auth/callback'],
         logoutUrls: props.identity?.logoutUrls ?? ['https://app.example.com/'],
       },
-      // A partner back end that reads and initiates payments; never the admin scope.
-      machineClient: { scopes: [PAYMENT_SCOPES.read, PAYMENT_SCOPES.write] },
+      // Two partner back ends, each its own identity (owner of its own payments) and its own usage key;
+      // never the admin scope. Bind each to its mTLS certificate with `clientCertificate` once the
+      // custom domain has a truststore (domain.mtls).
+      machineIntegrations: props.machineIntegrations ?? {
+        'acme-payments': { scopes: [PAYMENT_SCOPES.read, PAYMENT_SCOPES.write], usageTier: 'partner' },
+        'globex-treasury': { scopes: [PAYMENT_SCOPES.read], usageTier: 'standard' },
+      },
     });
 
     this.api = new SecureRestApi(this, 'PaymentsApi', {
@@ -126,14 +136,15 @@ export class FinancialApiStack extends Stack {
       handlersDir: path.join(__dirname, '..', '..', 'lambda', 'example', 'handlers'),
       functionDefaults: inVpc(REGULATED_CONCURRENCY.handler),
       firewall: props.firewall,
-      // One key per client application, each in its tier: metering and throttling, never authorization.
-      usagePlans: props.usagePlans ?? {
-        apiKeys: [{ id: 'WebAppKey', tier: 'standard' }, { id: 'PartnerKey', tier: 'partner' }],
-      },
+      // Keys are never handed out: the authorizer returns each integration's own key and the people
+      // plan's key for users (API key source AUTHORIZER); metering and throttling, never authorization.
+      usagePlans: props.usagePlans,
       // Monitoring (issue #6): alarm e-mail from context `financialApi:alarmEmail`.
       alarms: { alarmEmail: props.alarmEmail },
       preflight: { accountConcurrencyLimit: props.accountConcurrencyLimit },
     });
+
+    this.identity.attachUsagePlans(this.api.usagePlans);
 
     // Issue #4: table + secrets, each handler granted only what it uses; OpenAPI written at synth.
     this.data = new PaymentsData(this, 'PaymentsData', { rotationFunction: inVpc(REGULATED_CONCURRENCY.rotation) });

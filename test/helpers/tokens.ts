@@ -16,7 +16,15 @@ export const TEST_USER_POOL_ID = 'eu-west-1_TestPool1';
 /** Issuer of {@link TEST_USER_POOL_ID}, as Cognito writes it in `iss`. */
 export const TEST_ISSUER = `https://cognito-idp.eu-west-1.amazonaws.com/${TEST_USER_POOL_ID}`;
 /** App client ids of the test pool. */
-export const TEST_CLIENTS = { web: 'webclient1234567890abcdefgh', machine: 'machineclient1234567890abcd' } as const;
+export const TEST_CLIENTS = {
+  web: 'webclient1234567890abcdefgh',
+  machine: 'machineclient1234567890abcd',
+  /** Integration `acme-payments`: its current client and the one replacing it (rotation). */
+  acme: 'acmeclient1234567890abcdefg',
+  acmeNext: 'acmenextclient1234567890abc',
+  /** Integration `globex-treasury`. */
+  globex: 'globexclient1234567890abcde',
+} as const;
 /** `arn:aws:execute-api:<region>:<account>:<apiId>/<stage>` of the test API. */
 export const TEST_STAGE_PREFIX = 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/v1';
 
@@ -104,8 +112,11 @@ export function userAccessClaims(options: {
   clientId?: string;
   sub?: string;
   lifetimeSeconds?: number;
+  /** How long ago the user signed in (`auth_time`; refreshes keep it). @default 5 (the token's own iat) */
+  signedInSecondsAgo?: number;
 } ): Record<string, unknown> {
   const iat = nowSeconds() - 5;
+  const authTime = nowSeconds() - (options.signedInSecondsAgo ?? 5);
   return {
     sub: options.sub ?? '3f2504e0-4f89-11d3-9a0c-0305e82c3301',
     ...(options.groups ? { 'cognito:groups': options.groups } : {}),
@@ -116,7 +127,7 @@ export function userAccessClaims(options: {
     event_id: 'e1b7c5d2-0000-4000-8000-000000000002',
     token_use: 'access',
     scope: ['openid', 'email', ...options.scopes].join(' '),
-    auth_time: iat,
+    auth_time: Math.min(authTime, iat),
     iat,
     exp: iat + (options.lifetimeSeconds ?? 900),
     jti: 'a1b7c5d2-0000-4000-8000-000000000003',
@@ -187,6 +198,11 @@ export function authorizerEvent(options: {
   path?: string;
   authorization?: string;
   stagePrefix?: string;
+  /**
+   * PEM of the client certificate API Gateway verified (mutual TLS); `null`: no certificate (no
+   * `clientCert` at all). @default - the fixture's placeholder (`CERT_CONTENT`, not a certificate)
+   */
+  clientCertPem?: string | null;
 }): APIGatewayRequestAuthorizerEvent {
   const event = structuredClone(fixture) as unknown as APIGatewayRequestAuthorizerEvent & Record<string, unknown>;
   const concrete = options.path ?? options.resource;
@@ -201,6 +217,12 @@ export function authorizerEvent(options: {
     event.multiValueHeaders.Authorization = [options.authorization];
   }
   event.requestContext = { ...event.requestContext, httpMethod: options.method, resourcePath: options.resource, path: `/v1${concrete}`, stage: 'v1' };
+  if (options.clientCertPem !== undefined) {
+    const identity = { ...(event.requestContext.identity as unknown as Record<string, unknown>) };
+    const cert = identity.clientCert as Record<string, unknown>;
+    identity.clientCert = options.clientCertPem === null ? null : { ...cert, clientCertPem: options.clientCertPem };
+    (event.requestContext as unknown as Record<string, unknown>).identity = identity;
+  }
   return event;
 }
 

@@ -31,6 +31,7 @@ describe('ApiFirewall: web ACL', () => {
     expect([...rules.values()].map((r) => [r.Name, r.Priority])).toEqual([
       [WAF_RULE_NAMES.rateLimitSensitive, 30],
       [WAF_RULE_NAMES.rateLimitPerIp, 40],
+      [WAF_RULE_NAMES.rateLimitPerToken, 45],
       [WAF_RULE_NAMES.bodySize, 50],
       ['AWS-AWSManagedRulesAmazonIpReputationList', 60],
       ['AWS-AWSManagedRulesAnonymousIpList', 70],
@@ -38,6 +39,18 @@ describe('ApiFirewall: web ACL', () => {
       ['AWS-AWSManagedRulesKnownBadInputsRuleSet', 90],
       ['AWS-AWSManagedRulesSQLiRuleSet', 100],
     ]);
+  });
+
+  test('per-caller rule: 3,000 / 300 s per Authorization header value (bearer token), answered 429 (issue 14)', () => {
+    const rule = rules.get(WAF_RULE_NAMES.rateLimitPerToken) as { Statement: { RateBasedStatement: Record<string, unknown> }; Action: { Block: { CustomResponse: { ResponseCode: number } } } };
+    expect(rule.Statement.RateBasedStatement).toEqual({
+      Limit: 3000,
+      EvaluationWindowSec: 300,
+      AggregateKeyType: 'CUSTOM_KEYS',
+      CustomKeys: [{ Header: { Name: 'authorization', TextTransformations: [{ Priority: 0, Type: 'NONE' }] } }],
+    });
+    expect(rule.Action.Block.CustomResponse.ResponseCode).toBe(429);
+    expect(() => buildApi({ firewall: { tokenRateLimit: { limit: 5 } } })).toThrow(/tokenRateLimit\.limit/);
   });
 
   test('every rule has CloudWatch metrics and sampled requests, metric named after the rule', () => {

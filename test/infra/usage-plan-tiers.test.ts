@@ -1,9 +1,10 @@
-import { Period } from 'aws-cdk-lib/aws-apigateway';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ApiKeySourceType, Period } from 'aws-cdk-lib/aws-apigateway';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import * as fc from 'fast-check';
 import { SecureRestApiProps } from '../../lib/constructs/secure-rest-api';
 import { planMethodThrottle } from '../../lib/constructs/usage-plan-tiers';
-import { UsageTier } from '../../lib/defaults/usage-plans';
+import { PEOPLE_TIER, UsageTier } from '../../lib/defaults/usage-plans';
 import { nagFindings, testApp } from '../helpers/app';
 import { buildApi, ROUTES } from './edge-fixtures';
 
@@ -152,8 +153,31 @@ describe('UsagePlanTiers: API keys meter, they never authorize', () => {
     expect(api.usagePlans.apiKeys.size).toBe(2);
   });
 
-  test('API keys are read from the header only (never from an authorizer)', () => {
-    template.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'HEADER' });
+  test('API keys come from the authorizer (usageIdentifierKey), never from a header a browser app would have to carry (issue 14.3)', () => {
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'AUTHORIZER' });
+  });
+
+  test('apiKeySource HEADER is an explicit, warned opt-out', () => {
+    const { stack, template: t } = buildApi({ apiKeySource: ApiKeySourceType.HEADER });
+    t().hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'HEADER' });
+    Annotations.fromStack(stack).hasWarning('/TestStack/Api', Match.stringLikeRegexp('apiKeySource is HEADER'));
+  });
+
+  test('the people plan (one key for every user token) has no quota and no throttle, so no user can exhaust it for others', () => {
+    const { api, template: t } = buildApi();
+    const secret = new Secret(api, 'PeopleKeySecret', { generateSecretString: { passwordLength: 40, excludePunctuation: true } });
+    api.usagePlans.addApiKey('PeopleKey', PEOPLE_TIER, { value: secret.secretValue.unsafeUnwrap() });
+    const people = Object.values(t().findResources('AWS::ApiGateway::UsagePlan')).filter((p) => String(p.Properties.UsagePlanName).endsWith('-people'));
+    expect(people).toHaveLength(1);
+    expect(people[0]!.Properties.Quota).toBeUndefined();
+    expect(people[0]!.Properties.Throttle).toBeUndefined();
+    t().hasResourceProperties('AWS::ApiGateway::ApiKey', { Value: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith(['{{resolve:secretsmanager:'])]) }) });
+  });
+
+  test('a literal key value (it would sit in the template) and a tier named "people" are refused', () => {
+    const { api } = buildApi();
+    expect(() => api.usagePlans.addApiKey('Literal', 'partner', { value: 'abcdefghijklmnopqrstuvwxyz0123456789' })).toThrow(/apiKeys\.Literal\.value/);
+    expect(() => buildApi({ usagePlans: { tiers: { people: { rateLimit: 5, burstLimit: 10, quota: { limit: 100, period: Period.DAY } } } } })).toThrow(/`tiers\.people`/);
   });
 });
 

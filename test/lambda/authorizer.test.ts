@@ -5,8 +5,10 @@ import { FetchError } from 'aws-jwt-verify/error';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { Jwks } from 'aws-jwt-verify/jwk';
 import * as fc from 'fast-check';
-import { Authorizer, configFromEnv, createAuthorizer } from '../../lambda/functions/authorizer/authorizer';
-import { AUTHORIZER_ENV, encodeRoutePolicy, RouteRule } from '../../lambda/functions/authorizer/route-policy';
+import { Authorizer, AuthorizerConfig, configFromEnv, createAuthorizer, ResolvedIntegration } from '../../lambda/functions/authorizer/authorizer';
+import { encodeIntegrations } from '../../lambda/functions/authorizer/integrations';
+import { TestCertificate, TestCertificateAuthority } from '../helpers/certs';
+import { AUTHORIZER_ENV, encodeRoutePolicy, RouteRule, usageKeyEnv } from '../../lambda/functions/authorizer/route-policy';
 import { principalFrom } from '../../lambda/runtime/authorizer-context';
 import {
   AUTHORIZER_ALLOW_METRIC, AUTHORIZER_DENIAL_METRIC, DENIAL_REASONS, DenialReason, FORBIDDEN_REASONS,
@@ -103,6 +105,20 @@ async function run(event: APIGatewayRequestAuthorizerEvent, target: Authorizer =
 }
 
 const reasonsSeen = new Set<DenialReason>();
+
+/** An authorizer with any configuration (defaults: the test pool, ROUTES, the local JWKS). */
+function authorizerWith(config: Partial<AuthorizerConfig>): Authorizer {
+  const local = localJwksCache(jwks);
+  return createAuthorizer(
+    { userPoolId: TEST_USER_POOL_ID, userClientIds: [TEST_CLIENTS.web], machineClientIds: [], routes: ROUTES, ...config },
+    {
+      logger: new Logger({ serviceName: 'authorizer-test', logLevel: 'INFO' }),
+      metrics: new Metrics({ namespace: 'SecureRestApiTest', serviceName: 'authorizer-test' }),
+      jwksCache: local.cache,
+      jwks,
+    },
+  );
+}
 
 /** The denial is logged with its reason and counted in the per-reason metric; the token is nowhere. */
 function expectDenial(outcome: Outcome, reason: DenialReason, token?: string): void {
@@ -358,6 +374,7 @@ describe('authorizer accepts valid tokens only for their routes', () => {
       scopes: 'openid email payments/read',
       groups: 'tellers',
       principalType: 'user',
+      integration: '',
     });
     expect(JSON.stringify(outcome.result)).not.toContain(token.split('.')[2]);
     // What handlers read back through the shared contract is complete and well-formed.
@@ -464,6 +481,187 @@ describe('authorizer accepts valid tokens only for their routes', () => {
       },
     ), { numRuns: 150 });
   }, 60000);
+});
+
+describe('machine integrations: one owner per integration, stable across client rotation (issue 14.1)', () => {
+  const INTEGRATIONS: ResolvedIntegration[] = [
+    { id: 'acme-payments', clientIds: [TEST_CLIENTS.acme, TEST_CLIENTS.acmeNext], principal: 'integration', usageKey: 'acmeUsageKeyValue0123456789abcdefghijkl' },
+    { id: 'globex-treasury', clientIds: [TEST_CLIENTS.globex], principal: 'integration', usageKey: 'globexUsageKeyValue0123456789abcdefghij' },
+    { id: 'machine-client', clientIds: [TEST_CLIENTS.machine], principal: 'client', usageKey: 'legacyUsageKeyValue0123456789abcdefghij' },
+  ];
+  const PEOPLE_KEY = 'peopleUsageKeyValue0123456789abcdefghij';
+  let integrated: Authorizer;
+  beforeEach(() => { integrated = authorizerWith({ integrations: INTEGRATIONS, userUsageKey: PEOPLE_KEY }); });
+  const machine = async (clientId: string): Promise<Outcome> => run(
+    eventFor(route('GET', '/payments'), bearer(await keys.sign('pool', machineAccessClaims({ scopes: ['payments/read'], clientId })))), integrated);
+
+  test('principal is integration:<id>, not the client id; the context names the integration', async () => {
+    const outcome = await machine(TEST_CLIENTS.acme);
+    expect(outcome.status).toBe(200);
+    expect(outcome.result!.principalId).toBe('integration:acme-payments');
+    expect(outcome.result!.context).toMatchObject({ principalType: 'machine', clientId: TEST_CLIENTS.acme, sub: TEST_CLIENTS.acme, integration: 'acme-payments' });
+    expect(principalFrom({ principalId: outcome.result!.principalId, ...outcome.result!.context })).toMatchObject({ id: 'integration:acme-payments', integration: 'acme-payments', type: 'machine' });
+  });
+
+  test('a rotated (second) client of the same integration has the same owner; another integration never does', async () => {
+    const [first, rotated, other] = await Promise.all([machine(TEST_CLIENTS.acme), machine(TEST_CLIENTS.acmeNext), machine(TEST_CLIENTS.globex)]);
+    expect(rotated.result!.principalId).toBe(first.result!.principalId);
+    expect(other.result!.principalId).toBe('integration:globex-treasury');
+    expect(other.result!.principalId).not.toBe(first.result!.principalId);
+  });
+
+  test('each integration is metered on its own key, people on the people key; the deprecated client keeps its client id as owner', async () => {
+    expect((await machine(TEST_CLIENTS.acme)).result!.usageIdentifierKey).toBe(INTEGRATIONS[0]!.usageKey);
+    expect((await machine(TEST_CLIENTS.acmeNext)).result!.usageIdentifierKey).toBe(INTEGRATIONS[0]!.usageKey);
+    expect((await machine(TEST_CLIENTS.globex)).result!.usageIdentifierKey).toBe(INTEGRATIONS[1]!.usageKey);
+    const legacy = await machine(TEST_CLIENTS.machine);
+    expect(legacy.result!.principalId).toBe(TEST_CLIENTS.machine);
+    expect(legacy.result!.usageIdentifierKey).toBe(INTEGRATIONS[2]!.usageKey);
+    expect(legacy.result!.context).toMatchObject({ integration: '' });
+    const user = await run(eventFor(route('GET', '/payments'), bearer(await keys.sign('pool', readClaims()))), integrated);
+    expect(user.result!.usageIdentifierKey).toBe(PEOPLE_KEY);
+    expect(user.result!.context).toMatchObject({ principalType: 'user', integration: '' });
+  });
+
+  test('principalFrom refuses a context whose owner is not the integration it names (forged or half-filled)', () => {
+    const base = { sub: TEST_CLIENTS.acme, clientId: TEST_CLIENTS.acme, scopes: 'payments/read', groups: '', principalType: 'machine', integration: 'acme-payments' };
+    expect(principalFrom({ ...base, principalId: 'integration:acme-payments' })).toBeDefined();
+    expect(principalFrom({ ...base, principalId: 'integration:globex-treasury' })).toBeUndefined();
+    expect(principalFrom({ ...base, principalId: TEST_CLIENTS.acme })).toBeUndefined();
+    expect(principalFrom({ ...base, principalType: 'user', principalId: 'integration:acme-payments' })).toBeUndefined();
+  });
+
+  test('configFromEnv: integrations, their usage keys and the people key from the environment ApiIdentity sets', () => {
+    const config = configFromEnv({
+      [AUTHORIZER_ENV.userPoolId]: TEST_USER_POOL_ID,
+      [AUTHORIZER_ENV.userClientIds]: TEST_CLIENTS.web,
+      [AUTHORIZER_ENV.routePolicy]: encodeRoutePolicy(ROUTES),
+      [AUTHORIZER_ENV.machineIntegrations]: encodeIntegrations([
+        { id: 'acme-payments', clientIds: [TEST_CLIENTS.acme], principal: 'integration', usageKeyEnv: usageKeyEnv(0), certificate: { sha256: ['a'.repeat(64)], subject: 'CN=acme' } },
+      ]),
+      [usageKeyEnv(0)]: 'acme-key-value-0123456789abcdefghijklmno',
+      [AUTHORIZER_ENV.userUsageKey]: PEOPLE_KEY,
+      [AUTHORIZER_ENV.cacheTtlSeconds]: '300',
+    });
+    expect(config.integrations).toEqual([{ id: 'acme-payments', clientIds: [TEST_CLIENTS.acme], principal: 'integration', usageKey: 'acme-key-value-0123456789abcdefghijklmno', certificate: { sha256: ['a'.repeat(64)], subject: 'CN=acme' } }]);
+    expect(config.machineClientIds).toEqual([TEST_CLIENTS.acme]);
+    expect(config).toMatchObject({ userUsageKey: PEOPLE_KEY, cacheTtlSeconds: 300 });
+  });
+
+  test.each([
+    ['a usage key variable that is not set', encodeIntegrations([{ id: 'acme', clientIds: ['c1'], principal: 'integration', usageKeyEnv: 'USAGE_KEY_0' }]), /USAGE_KEY_0/],
+    ['one client in two integrations', encodeIntegrations([{ id: 'a', clientIds: ['c1'], principal: 'integration' }, { id: 'b', clientIds: ['c1'], principal: 'integration' }]), /two integrations/],
+    ['an integration id outside the safe alphabet', '[{"id":"Acme Payments","clients":["c1"]}]', /id must be/],
+    ['a binding without a condition', '[{"id":"acme","clients":["c1"],"cert":{}}]', /cert needs/],
+    ['a malformed thumbprint', '[{"id":"acme","clients":["c1"],"cert":{"sha256":["AB:CD"]}}]', /sha256/],
+    ['a user client listed as an integration client', encodeIntegrations([{ id: 'acme', clientIds: [TEST_CLIENTS.web], principal: 'integration' }]), /both a user and a machine/],
+  ])('a broken integration environment fails init (fail closed): %s', (_name, raw, message) => {
+    expect(() => configFromEnv({
+      [AUTHORIZER_ENV.userPoolId]: TEST_USER_POOL_ID, [AUTHORIZER_ENV.userClientIds]: TEST_CLIENTS.web,
+      [AUTHORIZER_ENV.routePolicy]: encodeRoutePolicy(ROUTES), [AUTHORIZER_ENV.machineIntegrations]: raw,
+    })).toThrow(message);
+  });
+});
+
+describe('sender-constrained machine tokens: certificate binding with real X.509 certificates (issue 14.2)', () => {
+  let ca: TestCertificateAuthority;
+  let acmeCert: TestCertificate;
+  let acmeRollover: TestCertificate;
+  let globexCert: TestCertificate;
+  let bound: Authorizer;
+
+  beforeAll(() => {
+    ca = new TestCertificateAuthority();
+    acmeCert = ca.issue('acme', '/C=DE/O=Acme GmbH/CN=acme-payments');
+    acmeRollover = ca.issue('acme-next', '/C=DE/O=Acme GmbH/CN=acme-payments');
+    globexCert = ca.issue('globex', '/C=US/O=Globex Corp/CN=globex-treasury');
+  }, 60000);
+  afterAll(() => ca.dispose());
+  beforeEach(() => {
+    bound = authorizerWith({
+      integrations: [
+        { id: 'acme-payments', clientIds: [TEST_CLIENTS.acme], principal: 'integration', certificate: { sha256: [acmeCert.sha256, acmeRollover.sha256] } },
+        { id: 'globex-treasury', clientIds: [TEST_CLIENTS.globex], principal: 'integration', certificate: { sha256: [], subject: 'C=US\nCN=globex-treasury\nO=Globex Corp' } },
+      ],
+    });
+  });
+  const call = async (clientId: string, clientCertPem: string | null): Promise<{ outcome: Outcome; token: string }> => {
+    const token = await keys.sign('pool', machineAccessClaims({ scopes: ['payments/read'], clientId }));
+    const event = authorizerEvent({ method: 'GET', resource: '/payments', authorization: bearer(token), clientCertPem });
+    return { outcome: await run(event, bound), token };
+  };
+
+  test('the bound certificate (or its rollover) passes', async () => {
+    expect((await call(TEST_CLIENTS.acme, acmeCert.pem)).outcome.status).toBe(200);
+    expect((await call(TEST_CLIENTS.acme, acmeRollover.pem)).outcome.status).toBe(200);
+    expect((await call(TEST_CLIENTS.globex, globexCert.pem)).outcome.status).toBe(200);
+  });
+
+  test('a stolen token presented without a certificate -> 401 missing_client_cert', async () => {
+    const { outcome, token } = await call(TEST_CLIENTS.acme, null);
+    expectDenial(outcome, 'missing_client_cert', token);
+  });
+
+  test('a stolen token presented with another integration\'s (CA-valid) certificate -> 401 wrong_client_cert', async () => {
+    const { outcome, token } = await call(TEST_CLIENTS.acme, globexCert.pem);
+    expectDenial(outcome, 'wrong_client_cert', token);
+    expectDenial((await call(TEST_CLIENTS.globex, acmeCert.pem)).outcome, 'wrong_client_cert');
+  });
+
+  test('a subject binding refuses a certificate of the same CA with another subject; an unparsable PEM is refused', async () => {
+    const impostor = ca.issue('impostor', '/C=US/O=Globex Corp/CN=globex-treasury-test');
+    expectDenial((await call(TEST_CLIENTS.globex, impostor.pem)).outcome, 'wrong_client_cert');
+    expectDenial((await call(TEST_CLIENTS.acme, 'CERT_CONTENT')).outcome, 'wrong_client_cert');
+  });
+
+  test('user tokens and unbound integrations are not asked for a certificate', async () => {
+    const user = await run(authorizerEvent({ method: 'GET', resource: '/payments', authorization: bearer(await keys.sign('pool', readClaims())), clientCertPem: null }), bound);
+    expect(user.status).toBe(200);
+  });
+});
+
+describe('step-up: routes that require a recent sign-in (auth_time), exact under the result cache (issue 14.9)', () => {
+  const STEP_UP: RouteRule[] = [
+    { method: 'GET', path: '/admin/payments', scopes: ['payments/admin'], groups: ['admins'], maxAuthAgeSeconds: 900 },
+    { method: 'GET', path: '/payments', scopes: ['payments/read'], groups: [] },
+  ];
+  let stepUp: Authorizer;
+  beforeEach(() => { stepUp = authorizerWith({ routes: STEP_UP, cacheTtlSeconds: 300 }); });
+  const admin = (signedInSecondsAgo: number): Promise<string> => keys.sign('pool', userAccessClaims({ scopes: ['payments/admin', 'payments/read'], groups: ['admins'], signedInSecondsAgo }));
+  const at = async (path: string, token: string): Promise<Outcome> => run(authorizerEvent({ method: 'GET', resource: path, authorization: bearer(token) }), stepUp);
+
+  test('a recent sign-in opens the admin route', async () => {
+    expect((await at('/admin/payments', await admin(60))).status).toBe(200);
+  });
+
+  test('a sign-in older than the window -> 403 stale_sign_in; the same token still reads /payments (and the cached policy says so)', async () => {
+    const token = await admin(3600);
+    const outcome = await at('/admin/payments', token);
+    expectDenial(outcome, 'stale_sign_in', token);
+    expect(evaluatePolicy(outcome.result!.policyDocument as never, `${TEST_STAGE_PREFIX}/GET/payments`)).toBe('Allow');
+    expect((await at('/payments', token)).status).toBe(200);
+  });
+
+  test('a sign-in that would age past the window while the policy is cached is refused now (window 900 s - TTL 300 s)', async () => {
+    expect((await at('/admin/payments', await admin(590))).status).toBe(200);
+    const token = await admin(610);
+    const fromOtherRoute = await at('/payments', token);
+    // The policy cached from another route must not open the admin route either.
+    expect(evaluatePolicy(fromOtherRoute.result!.policyDocument as never, `${TEST_STAGE_PREFIX}/GET/admin/payments`)).not.toBe('Allow');
+    expectDenial(await at('/admin/payments', token), 'stale_sign_in', token);
+  });
+
+  test('a token without auth_time never opens a step-up route; auth_time after iat is refused as forged claims', async () => {
+    const { auth_time: _drop, ...claims } = userAccessClaims({ scopes: ['payments/admin'], groups: ['admins'] });
+    expectDenial(await at('/admin/payments', await keys.sign('pool', claims)), 'stale_sign_in');
+    const future = userAccessClaims({ scopes: ['payments/admin'], groups: ['admins'] });
+    expectDenial(await at('/admin/payments', await keys.sign('pool', { ...future, auth_time: (future.iat as number) + 60 })), 'invalid_claims');
+  });
+
+  test('route policy round-trip keeps maxAuthAgeSeconds; a bad value fails init', () => {
+    expect(configFromEnv({ [AUTHORIZER_ENV.userPoolId]: TEST_USER_POOL_ID, [AUTHORIZER_ENV.userClientIds]: 'a', [AUTHORIZER_ENV.routePolicy]: encodeRoutePolicy(STEP_UP) }).routes).toEqual(STEP_UP);
+    expect(() => configFromEnv({ [AUTHORIZER_ENV.userPoolId]: TEST_USER_POOL_ID, [AUTHORIZER_ENV.userClientIds]: 'a', [AUTHORIZER_ENV.routePolicy]: '[["GET","/x",["a/b"],["g"],-5]]' })).toThrow(/maxAuthAgeSeconds/);
+  });
 });
 
 test('every denial reason of the metric contract is produced by some attack case above', () => {

@@ -15,6 +15,9 @@ import { SAFE_ID, type AuthorizerContext } from '../../runtime/authorizer-contex
 import type { DenialReason } from '../../runtime/authorizer-metrics';
 import { DecisionMetrics } from './decision-metrics';
 import {
+  certificateMatches, decodeIntegrations, INTEGRATION_PRINCIPAL_PREFIX, IntegrationRule, presentedCertificate,
+} from './integrations';
+import {
   AUTHORIZER_ENV, createPolicyBuilder, decodeIdList, decodeRoutePolicy, MAX_TOKEN_BYTES, parseMethodArn, RouteRule, verdictFor,
 } from './route-policy';
 
@@ -24,12 +27,27 @@ export interface AuthorizerConfig {
   readonly userPoolId: string;
   /** App clients whose tokens belong to people. */
   readonly userClientIds: readonly string[];
-  /** App clients whose tokens belong to machines (client credentials). */
+  /**
+   * App clients whose tokens belong to machines (client credentials). A machine client that no
+   * integration lists keeps the client id as its principal (the deprecated single machine client).
+   */
   readonly machineClientIds: readonly string[];
   /** Protected routes and what each requires. */
   readonly routes: readonly RouteRule[];
   /** Largest accepted `Authorization` header (bytes). @default MAX_TOKEN_BYTES */
   readonly maxTokenBytes?: number;
+  /** Machine integrations: client id -> integration (principal, usage key, certificate binding). @default - none */
+  readonly integrations?: readonly ResolvedIntegration[];
+  /** API key value returned as `usageIdentifierKey` for user tokens. @default - none */
+  readonly userUsageKey?: string;
+  /** The API Gateway result cache TTL (seconds), for the step-up check. @default 0 */
+  readonly cacheTtlSeconds?: number;
+}
+
+/** An integration with its usage key value read from the environment. */
+export interface ResolvedIntegration extends Omit<IntegrationRule, 'usageKeyEnv'> {
+  /** The API key value of the integration's usage plan. @default - no key */
+  readonly usageKey?: string;
 }
 
 /** Test and runtime seams: where the JWKS comes from and where logs/metrics go. */
@@ -57,9 +75,27 @@ export function configFromEnv(env: NodeJS.ProcessEnv): AuthorizerConfig {
   const userPoolId = env[AUTHORIZER_ENV.userPoolId];
   if (!userPoolId) throw new Error(`${AUTHORIZER_ENV.userPoolId} is not set`);
   const userClientIds = decodeIdList(env[AUTHORIZER_ENV.userClientIds]);
-  const machineClientIds = decodeIdList(env[AUTHORIZER_ENV.machineClientIds]);
+  const integrations = decodeIntegrations(env[AUTHORIZER_ENV.machineIntegrations]).map((rule): ResolvedIntegration => {
+    const { usageKeyEnv, ...rest } = rule;
+    if (usageKeyEnv === undefined) return rest;
+    const usageKey = env[usageKeyEnv];
+    // A key the usage plan expects but the authorizer cannot hand out would make every keyed route
+    // answer 403 for this integration: refuse to start instead.
+    if (!usageKey) throw new Error(`${usageKeyEnv} (usage key of integration ${rule.id}) is not set`);
+    return { ...rest, usageKey };
+  });
+  const machineClientIds = [...new Set([...decodeIdList(env[AUTHORIZER_ENV.machineClientIds]), ...integrations.flatMap((i) => i.clientIds)])];
   if (userClientIds.length + machineClientIds.length === 0) throw new Error('no app client ids are configured');
-  return { userPoolId, userClientIds, machineClientIds, routes: decodeRoutePolicy(env[AUTHORIZER_ENV.routePolicy]) };
+  const overlap = userClientIds.find((c) => machineClientIds.includes(c));
+  if (overlap !== undefined) throw new Error(`client ${overlap} is configured as both a user and a machine client`);
+  const ttlRaw = env[AUTHORIZER_ENV.cacheTtlSeconds];
+  const cacheTtlSeconds = ttlRaw === undefined || ttlRaw === '' ? 0 : Number(ttlRaw);
+  if (!Number.isInteger(cacheTtlSeconds) || cacheTtlSeconds < 0 || cacheTtlSeconds > 3600) throw new Error(`${AUTHORIZER_ENV.cacheTtlSeconds} must be 0..3600`);
+  const userUsageKey = env[AUTHORIZER_ENV.userUsageKey];
+  return {
+    userPoolId, userClientIds, machineClientIds, routes: decodeRoutePolicy(env[AUTHORIZER_ENV.routePolicy]),
+    integrations, cacheTtlSeconds, ...(userUsageKey ? { userUsageKey } : {}),
+  };
 }
 
 /** Keys every log line of one request carries. */
@@ -87,8 +123,14 @@ export function createAuthorizer(config: AuthorizerConfig, options: AuthorizerOp
   const { logger } = options;
   const decisions = new DecisionMetrics(options.metrics);
   const policyFor = createPolicyBuilder(config.routes);
-  const clientIds = [...config.userClientIds, ...config.machineClientIds];
-  const machineClients = new Set(config.machineClientIds);
+  const integrationOf = new Map<string, ResolvedIntegration>();
+  for (const integration of config.integrations ?? []) {
+    for (const clientId of integration.clientIds) integrationOf.set(clientId, integration);
+  }
+  const machineClients = new Set([...config.machineClientIds, ...integrationOf.keys()]);
+  const clientIds = [...config.userClientIds, ...machineClients];
+  const cacheTtlSeconds = config.cacheTtlSeconds ?? 0;
+  const stepUp = config.routes.some((r) => r.maxAuthAgeSeconds !== undefined);
   const maxTokenBytes = config.maxTokenBytes ?? MAX_TOKEN_BYTES;
   // `scope` and `groups` are deliberately not passed: the verifier's options mean "any one of",
   // while routes need all scopes and one of the groups; the route policy decides below.
@@ -149,7 +191,12 @@ export function createAuthorizer(config: AuthorizerConfig, options: AuthorizerOp
     try {
       const token = bearerToken(event, maxTokenBytes);
       const claims = await verify(request, token);
-      const identity = identityOf(claims, machineClients);
+      const identity = identityOf(claims, machineClients, integrationOf);
+      if (identity.integration?.certificate) checkCertificate(event, identity.integration);
+      // How old the sign-in will be when the policy leaves the cache: a step-up route is allowed only
+      // if the sign-in is still recent then, so the cache never serves it beyond the window.
+      const signInAge = stepUp && identity.authTime !== undefined
+        ? Math.floor(Date.now() / 1000) + cacheTtlSeconds - identity.authTime : undefined;
 
       const arn = parseMethodArn(event.methodArn);
       if (arn === undefined) {
@@ -159,7 +206,7 @@ export function createAuthorizer(config: AuthorizerConfig, options: AuthorizerOp
       }
       const permitted = new Set<RouteRule>();
       for (const rule of config.routes) {
-        if (verdictFor(rule, identity.scopeSet, identity.groupSet) === 'allow') permitted.add(rule);
+        if (verdictFor(rule, identity.scopeSet, identity.groupSet, signInAge) === 'allow') permitted.add(rule);
       }
       // Even when this route is denied, the policy lists every route the token may call: API Gateway
       // caches it per token and applies it to the next route called with the same token.
@@ -171,14 +218,22 @@ export function createAuthorizer(config: AuthorizerConfig, options: AuthorizerOp
         deny(request, 'unknown_route', { clientId: identity.clientId });
         policyDocument.Statement.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [event.methodArn] });
       } else {
-        const verdict = verdictFor(current, identity.scopeSet, identity.groupSet);
+        const verdict = verdictFor(current, identity.scopeSet, identity.groupSet, signInAge);
         if (verdict === 'allow') {
           decisions.allow();
         } else {
           deny(request, verdict, { clientId: identity.clientId, principalType: identity.context.principalType });
         }
       }
-      return { principalId: identity.principalId, policyDocument, context: { ...identity.context } };
+      // The caller's usage-plan key (API key source AUTHORIZER): each integration meters on its own
+      // key; people share the people plan, which has no quota and no throttle beyond the stage's.
+      const usageIdentifierKey = identity.integration ? identity.integration.usageKey : identity.context.principalType === 'user' ? config.userUsageKey : undefined;
+      return {
+        principalId: identity.principalId,
+        policyDocument,
+        context: { ...identity.context },
+        ...(usageIdentifierKey !== undefined ? { usageIdentifierKey } : {}),
+      };
     } catch (err) {
       if (err instanceof Unauthenticated) {
         deny(request, err.reason);
@@ -227,12 +282,30 @@ function bearerToken(event: APIGatewayRequestAuthorizerEvent, maxBytes: number):
   return match[1] as string;
 }
 
+/**
+ * A bound integration's token must arrive over a connection whose client certificate is the bound one.
+ * API Gateway passes the certificate it verified against the truststore during the mTLS handshake.
+ */
+function checkCertificate(event: APIGatewayRequestAuthorizerEvent, integration: ResolvedIntegration): void {
+  const binding = integration.certificate;
+  if (!binding) return;
+  const identity = (event.requestContext as { identity?: { clientCert?: { clientCertPem?: unknown } | null } } | undefined)?.identity;
+  const pem = identity?.clientCert?.clientCertPem;
+  if (typeof pem !== 'string' || pem.length === 0) throw new Unauthenticated('missing_client_cert');
+  const presented = presentedCertificate(pem);
+  if (!presented || !certificateMatches(binding, presented)) throw new Unauthenticated('wrong_client_cert');
+}
+
 /** The verified caller, as the policy and the handlers see it. */
 interface Identity {
   readonly principalId: string;
   readonly clientId: string;
   readonly scopeSet: ReadonlySet<string>;
   readonly groupSet: ReadonlySet<string>;
+  /** `auth_time` (users): when the user signed in; refreshes keep it. */
+  readonly authTime?: number;
+  /** The machine integration the token's client belongs to. */
+  readonly integration?: ResolvedIntegration;
   readonly context: Omit<AuthorizerContext, 'principalId'>;
 }
 
@@ -241,31 +314,45 @@ interface Identity {
  * outside a safe alphabet), a bounded lifetime (aws-jwt-verify only checks `exp` if present), and
  * that a machine client's token is a client-credentials token (`sub` = client id, no user).
  */
-function identityOf(claims: Record<string, unknown>, machineClients: ReadonlySet<string>): Identity {
-  const { sub, client_id: clientId, scope, exp, iat, username } = claims;
+function identityOf(
+  claims: Record<string, unknown>,
+  machineClients: ReadonlySet<string>,
+  integrations: ReadonlyMap<string, ResolvedIntegration>,
+): Identity {
+  const { sub, client_id: clientId, scope, exp, iat, username, auth_time: authTime } = claims;
   const groups = claims['cognito:groups'];
   const invalid = (): never => { throw new Unauthenticated('invalid_claims'); };
   if (typeof sub !== 'string' || !SAFE_ID.test(sub)) invalid();
   if (typeof clientId !== 'string' || !SAFE_ID.test(clientId)) invalid();
   if (typeof exp !== 'number' || typeof iat !== 'number' || exp <= iat || exp - iat > MAX_LIFETIME_SECONDS) invalid();
   if (scope !== undefined && typeof scope !== 'string') invalid();
+  // Cognito signs the sign-in time into every access token; one after the token's own issue time was not minted by it.
+  if (authTime !== undefined && (typeof authTime !== 'number' || !Number.isInteger(authTime) || authTime > (iat as number))) invalid();
   if (groups !== undefined && (!Array.isArray(groups) || !groups.every((g) => typeof g === 'string' && /^\S+$/.test(g)))) invalid();
   const machine = machineClients.has(clientId as string);
   if (machine && (sub !== clientId || username !== undefined || groups !== undefined)) invalid();
   if (!machine && (typeof username !== 'string' || sub === clientId)) invalid();
   const scopeList = typeof scope === 'string' ? scope.split(' ').filter((s) => s.length > 0) : [];
   const groupList = (groups as string[] | undefined) ?? [];
+  const integration = machine ? integrations.get(clientId as string) : undefined;
+  // The owner of what a machine creates is its integration, not the client: a rotated (second)
+  // client of the same integration keeps its objects, and two integrations never share an owner.
+  const owner = integration?.principal === 'integration' ? integration.id : undefined;
+  const principalId = owner !== undefined ? `${INTEGRATION_PRINCIPAL_PREFIX}${owner}` : sub as string;
   return {
-    principalId: sub as string,
+    principalId,
     clientId: clientId as string,
     scopeSet: new Set(scopeList),
     groupSet: new Set(groupList),
+    ...(machine ? {} : { authTime: authTime as number | undefined }),
+    ...(integration ? { integration } : {}),
     context: {
       sub: sub as string,
       clientId: clientId as string,
       scopes: scopeList.join(' '),
       groups: groupList.join(' '),
       principalType: machine ? 'machine' : 'user',
+      integration: owner ?? '',
     },
   };
 }

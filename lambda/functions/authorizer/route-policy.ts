@@ -16,7 +16,29 @@ export const AUTHORIZER_ENV = {
   machineClientIds: 'MACHINE_CLIENT_IDS',
   /** The route policy, {@link encodeRoutePolicy}. */
   routePolicy: 'ROUTE_POLICY',
+  /**
+   * Machine integrations, {@link encodeIntegrations}: which client ids belong to which integration
+   * (the principal handlers see), the environment variable holding its usage-plan API key, and its
+   * optional client-certificate binding. Absent or empty: no integrations.
+   */
+  machineIntegrations: 'MACHINE_INTEGRATIONS',
+  /**
+   * API key value returned as `usageIdentifierKey` for user (people) tokens: the key of the people
+   * usage plan (no quota, no throttle beyond the stage). Absent: user tokens carry no key.
+   */
+  userUsageKey: 'USER_USAGE_KEY',
+  /**
+   * The authorizer result cache TTL in seconds, as configured on the API Gateway authorizer: a route
+   * that requires a recent sign-in is only allowed if the sign-in is still recent when the cached
+   * policy expires. @default 0
+   */
+  cacheTtlSeconds: 'AUTHORIZER_CACHE_TTL_SECONDS',
 } as const;
+
+/** Name of the environment variable holding the usage-plan API key value of the integration at `index`. */
+export function usageKeyEnv(index: number): string {
+  return `USAGE_KEY_${index}`;
+}
 
 /**
  * Largest `Authorization` header value the authorizer parses (bytes). A Cognito access token with
@@ -35,13 +57,18 @@ export interface RouteRule {
   readonly scopes: readonly string[];
   /** When non-empty, membership of at least one of these groups is required (ANY). */
   readonly groups: readonly string[];
+  /**
+   * Step-up: the token's `auth_time` (the user's sign-in, unchanged by refreshes) must be at most this
+   * many seconds old when the cached policy expires. @default - no sign-in age requirement
+   */
+  readonly maxAuthAgeSeconds?: number;
 }
 
 /** Why a token does not permit a route. */
-export type RouteVerdict = 'allow' | 'missing_scope' | 'missing_group';
+export type RouteVerdict = 'allow' | 'missing_scope' | 'missing_group' | 'stale_sign_in';
 
-/** Compact wire form of one rule: `[method, path, scopes, groups?]`. */
-type EncodedRule = [string, string, string[]] | [string, string, string[], string[]];
+/** Compact wire form of one rule: `[method, path, scopes, groups?, maxAuthAgeSeconds?]`. */
+type EncodedRule = [string, string, string[]] | [string, string, string[], string[]] | [string, string, string[], string[], number];
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 const PATH_SEGMENT = /^(?:[A-Za-z0-9._-]+|\{[A-Za-z][A-Za-z0-9_]*\})$/;
@@ -50,9 +77,10 @@ const GROUP = /^[^\s,]{1,128}$/;
 
 /** Encodes the rules as compact JSON for the `ROUTE_POLICY` environment variable. */
 export function encodeRoutePolicy(rules: readonly RouteRule[]): string {
-  const encoded: EncodedRule[] = rules.map((r) => (r.groups.length > 0
-    ? [r.method, r.path, [...r.scopes], [...r.groups]]
-    : [r.method, r.path, [...r.scopes]]));
+  const encoded: EncodedRule[] = rules.map((r): EncodedRule => {
+    if (r.maxAuthAgeSeconds !== undefined) return [r.method, r.path, [...r.scopes], [...r.groups], r.maxAuthAgeSeconds];
+    return r.groups.length > 0 ? [r.method, r.path, [...r.scopes], [...r.groups]] : [r.method, r.path, [...r.scopes]];
+  });
   return JSON.stringify(encoded);
 }
 
@@ -67,16 +95,19 @@ export function decodeRoutePolicy(raw: string | undefined): RouteRule[] {
   const seen = new Set<string>();
   return parsed.map((entry: unknown, i): RouteRule => {
     const bad = (why: string): Error => new Error(`${AUTHORIZER_ENV.routePolicy}[${i}]: ${why}`);
-    if (!Array.isArray(entry) || entry.length < 3 || entry.length > 4) throw bad('must be [method, path, scopes, groups?]');
-    const [method, path, scopes, groups = []] = entry as unknown[];
+    if (!Array.isArray(entry) || entry.length < 3 || entry.length > 5) throw bad('must be [method, path, scopes, groups?, maxAuthAgeSeconds?]');
+    const [method, path, scopes, groups = [], maxAuthAge] = entry as unknown[];
     if (typeof method !== 'string' || !METHODS.has(method)) throw bad('unsupported method');
     if (typeof path !== 'string' || !isResourcePath(path)) throw bad('invalid path');
     if (!isStringArray(scopes) || scopes.length === 0 || !scopes.every((s) => SCOPE.test(s))) throw bad('scopes must be a non-empty list of server/name scopes');
     if (!isStringArray(groups) || !groups.every((g) => GROUP.test(g))) throw bad('groups must be a list of group names');
+    if (maxAuthAge !== undefined && (typeof maxAuthAge !== 'number' || !Number.isInteger(maxAuthAge) || maxAuthAge <= 0)) {
+      throw bad('maxAuthAgeSeconds must be a positive integer');
+    }
     const key = `${method} ${path}`;
     if (seen.has(key)) throw bad(`duplicate route ${key}`);
     seen.add(key);
-    return { method, path, scopes, groups };
+    return maxAuthAge === undefined ? { method, path, scopes, groups } : { method, path, scopes, groups, maxAuthAgeSeconds: maxAuthAge };
   });
 }
 
@@ -95,10 +126,15 @@ function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((v) => typeof v === 'string');
 }
 
-/** Does a token holding `scopes` and `groups` permit `rule`? ALL scopes, then ANY group. */
-export function verdictFor(rule: RouteRule, scopes: ReadonlySet<string>, groups: ReadonlySet<string>): RouteVerdict {
+/**
+ * Does a token holding `scopes` and `groups` permit `rule`? ALL scopes, then ANY group, then (for a
+ * step-up route) a recent sign-in: `signInAge` is how old the token's `auth_time` will be when the
+ * policy leaves API Gateway's cache (`undefined`: the token has no `auth_time`).
+ */
+export function verdictFor(rule: RouteRule, scopes: ReadonlySet<string>, groups: ReadonlySet<string>, signInAge?: number): RouteVerdict {
   if (!rule.scopes.every((s) => scopes.has(s))) return 'missing_scope';
   if (rule.groups.length > 0 && !rule.groups.some((g) => groups.has(g))) return 'missing_group';
+  if (rule.maxAuthAgeSeconds !== undefined && (signInAge === undefined || signInAge > rule.maxAuthAgeSeconds)) return 'stale_sign_in';
   return 'allow';
 }
 
