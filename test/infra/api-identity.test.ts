@@ -580,8 +580,11 @@ describe('ApiIdentity with an existing user pool (issue 11.5)', () => {
     expect(() => existing(overrides)).toThrow(message);
   });
 
-  test('a new pool still needs domainPrefix', () => {
+  test('a new pool without domainPrefix still gets a domain: <stack name>-<account id> (issue #12: never a constant)', () => {
     const { domainPrefix: _drop, ...rest } = BASE;
-    expect(() => new ApiIdentity(testStack(), 'Identity', rest)).toThrow(/`domainPrefix`/);
+    const stack = testStack();
+    const identity = new ApiIdentity(stack, 'Identity', rest);
+    expect(identity.domain).toBeDefined();
+    expect(stack.resolve((identity.domain?.node.defaultChild as unknown as { domain: string }).domain)).toBe('test-stack-123456789012');
   });
 });
