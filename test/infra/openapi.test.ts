@@ -40,8 +40,7 @@ describe('one schema per route: Zod, the gateway model in the template and the O
       expect((models[0] as { Properties: { Schema: Json } }).Properties.Schema).toEqual(zodDraft4);
       expect(method.RequestValidatorId).toBeDefined();
       const ref = ((op.requestBody?.content as Json)['application/json'] as { schema: { $ref: string } }).schema.$ref;
-      // The OpenAPI document keeps the formats (documentation for clients); the gateway model drops those
-      // draft 4 lacks or a pattern already states (API Gateway would refuse valid bodies on them).
+      // OpenAPI keeps the informative `format`s the gateway model drops (API Gateway would misjudge them); all else is equal.
       expect(stripUnsupportedFormats(doc.components.schemas[ref.split('/').pop() as string])).toEqual(withoutDialect(zodDraft4));
       expect(zodDraft4.additionalProperties).toBe(false);
     } else {
