@@ -31,7 +31,8 @@ import { SecureFunction } from './secure-function';
 export interface ApiAlarmsOptions {
   /**
    * E-mail address subscribed to the alarm topic (the recipient must confirm the subscription).
-   * @default - no subscription; subscribe on-call tooling to `alarmTopic` yourself
+   * @default - no subscription; subscribe on-call tooling to `alarmTopic` yourself (until something subscribes,
+   * the deploy preflight warns `secure-rest-api:no-alarm-subscriber` at synth)
    */
   readonly alarmEmail?: string;
   /**

@@ -580,6 +580,8 @@ export interface EdgeProtectionTableOptions {
   readonly rateLimit?: WafRateLimit;
   /** @default DEFAULT_SENSITIVE_RATE_LIMIT */
   readonly sensitiveRateLimit?: WafRateLimit;
+  /** Route keys exempt from {@link CRS_SERVER_TO_SERVER_EXCEPTIONS}. @default - the public routes that take a body (as ApiFirewall) */
+  readonly serverToServerRoutes?: readonly string[];
 }
 
 /**
@@ -591,6 +593,11 @@ export function edgeProtectionRows(routes: RouteTable, options: EdgeProtectionTa
   const stage = options.stageThrottle ?? DEFAULT_STAGE_THROTTLE;
   const methodThrottle = { ...METHOD_THROTTLE_BY_SENSITIVITY, ...options.methodThrottle };
   const everyRoute = [WAF_RULE_NAMES.rateLimitPerIp, WAF_RULE_NAMES.rateLimitPerToken, WAF_RULE_NAMES.bodySize, ...MANAGED_RULE_GROUPS.map((g) => WAF_RULE_NAMES[g.slot])];
+  const serverToServer = new Set(options.serverToServerRoutes
+    ?? routes.filter((r) => isPublicRoute(r) && r.body !== undefined).map(routeKey));
+  // With server-to-server routes, the User-Agent and XSS rules block through a label rule on every other route.
+  const browserRoute = serverToServer.size === 0 ? everyRoute : everyRoute.flatMap((name) =>
+    (name === WAF_RULE_NAMES.commonRuleSet ? [name, WAF_RULE_NAMES.commonRuleSetBrowserRoutes] : [name]));
   return routes.map((route) => {
     const sensitivity = sensitivityOf(route);
     const protection = protectionOf(route);
@@ -606,7 +613,10 @@ export function edgeProtectionRows(routes: RouteTable, options: EdgeProtectionTa
       auth,
       sensitivity,
       apiKeyRequired: route.apiKeyRequired === true,
-      wafRules: sensitivity === 'high' ? [WAF_RULE_NAMES.rateLimitSensitive, ...everyRoute] : everyRoute,
+      wafRules: [
+        ...(sensitivity === 'high' ? [WAF_RULE_NAMES.rateLimitSensitive] : []),
+        ...(serverToServer.has(routeKey(route)) ? everyRoute : browserRoute),
+      ],
       throttle,
     };
   });

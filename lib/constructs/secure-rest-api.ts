@@ -3,7 +3,7 @@ import { Annotations, Duration, Names, RemovalPolicy, Token, Validations } from 
 import {
   AccessLogFormat, ApiKeySourceType, AuthorizationType, CfnClientCertificate, CfnMethod, CfnStage, ConnectionType, DomainName,
   EndpointAccessMode, EndpointType, HttpIntegration, IAuthorizer, IModel, Integration, LambdaIntegration, LogGroupLogDestination,
-  Method, MethodDeploymentOptions, MethodLoggingLevel, MTLSConfig, RequestValidator, RestApi, SecurityPolicy, Stage,
+  Method, MethodDeploymentOptions, MethodLoggingLevel, MockIntegration, MTLSConfig, RequestValidator, RestApi, SecurityPolicy, Stage,
 } from 'aws-cdk-lib/aws-apigateway';
 import { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { IKey } from 'aws-cdk-lib/aws-kms';
@@ -351,15 +351,8 @@ export class SecureRestApi extends Construct {
         throttlingBurstLimit: stageThrottle.burstLimit,
         methodOptions,
       },
-      defaultCorsPreflightOptions: this.allowedOrigins.length > 0 ? {
-        allowOrigins: [...this.allowedOrigins],
-        allowMethods: [...new Set(props.routes.map((r) => r.method)), 'OPTIONS'],
-        allowHeaders: [...CORS_ALLOWED_HEADERS],
-        exposeHeaders: [...CORS_EXPOSED_HEADERS],
-        allowCredentials: props.allowCredentials ?? false,
-        maxAge: Duration.minutes(10),
-        statusCode: 204,
-      } : undefined,
+      // No defaultCorsPreflightOptions: its mock would allow every method of the API on every resource and
+      // carry none of the security headers. addCorsPreflights() builds one per routed resource instead.
     });
     this.stage = this.api.deploymentStage;
     this.executionLogGroup = this.addExecutionLogGroup(props);
@@ -372,6 +365,7 @@ export class SecureRestApi extends Construct {
     this.addGatewayResponses();
     if (this.backends.size > 0) this.backendClientCertificate = this.addBackendClientCertificate();
     this.methods = this.addRoutes(props);
+    if (this.allowedOrigins.length > 0) this.addCorsPreflights(props);
     this.acknowledgeFindings();
 
     if (props.domain) {
@@ -504,6 +498,57 @@ export class SecureRestApi extends Construct {
       methods.set(routeKey(route), method);
     });
     return methods;
+  }
+
+  /**
+   * One OPTIONS mock per resource that has routes: `Access-Control-Allow-Methods` lists that resource's own
+   * methods only, and the answer carries the security headers like every other response. With several
+   * allowed origins the static header is the first one and a velocity template swaps in the request's
+   * Origin only when it is another member of the list (CDK's own technique): a foreign origin never gets
+   * echoed, and never `*`.
+   */
+  private addCorsPreflights(props: SecureRestApiProps): void {
+    const byPath = new Map<string, Set<string>>();
+    for (const route of props.routes) byPath.set(route.path, (byPath.get(route.path) ?? new Set()).add(route.method));
+    const [first, ...others] = this.allowedOrigins;
+    const statusCode = '204';
+    for (const [routePath, methods] of byPath) {
+      const headers: Record<string, string> = {
+        'Access-Control-Allow-Origin': `'${first as string}'`,
+        Vary: "'Origin'",
+        'Access-Control-Allow-Methods': `'${[...methods].sort().join(',')},OPTIONS'`,
+        'Access-Control-Allow-Headers': `'${CORS_ALLOWED_HEADERS.join(',')}'`,
+        'Access-Control-Expose-Headers': `'${CORS_EXPOSED_HEADERS.join(',')}'`,
+        'Access-Control-Max-Age': `'${Duration.minutes(10).toSeconds()}'`,
+      };
+      if (props.allowCredentials) headers['Access-Control-Allow-Credentials'] = "'true'";
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers[name] = `'${value}'`;
+      const responseParameters: Record<string, string> = {};
+      const methodResponseParameters: Record<string, boolean> = {};
+      for (const [name, value] of Object.entries(headers)) {
+        responseParameters[`method.response.header.${name}`] = value;
+        methodResponseParameters[`method.response.header.${name}`] = true;
+      }
+      const responseTemplates = others.length === 0 ? undefined : {
+        'application/json': [
+          '#set($origin = $input.params().header.get("Origin"))',
+          '#if($origin == "")',
+          '  #set($origin = $input.params().header.get("origin"))',
+          '#end',
+          `#if(${others.map((o) => `$origin == "${o}"`).join(' || ')})`,
+          '  #set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)',
+          '#end',
+        ].join('\n'),
+      };
+      this.api.root.resourceForPath(routePath).addMethod('OPTIONS', new MockIntegration({
+        requestTemplates: { 'application/json': '{ statusCode: 200 }' },
+        integrationResponses: [{ statusCode, responseParameters, responseTemplates }],
+      }), {
+        authorizationType: AuthorizationType.NONE,
+        apiKeyRequired: false,
+        methodResponses: [{ statusCode, responseParameters: methodResponseParameters }],
+      });
+    }
   }
 
   /** Presented by the stage to HTTP backends, so they can refuse anything that did not come through the gateway. */

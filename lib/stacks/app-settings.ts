@@ -23,10 +23,10 @@ export function appSettings(app: App): Omit<FinancialApiStackProps, 'env'> {
   if (accountConcurrencyLimit !== undefined && !(Number.isInteger(accountConcurrencyLimit) && accountConcurrencyLimit > 0)) {
     throw new Error(`context ${PREFIX}accountConcurrencyLimit must be a positive integer (Service Quotas: Lambda "Concurrent executions"), got "${String(limit)}"`);
   }
-  const reserve = context(app, 'reservedConcurrency');
   return {
     profile,
-    reserveConcurrency: reserve === true || reserve === 'true',
+    reserveConcurrency: booleanContext(app, 'reservedConcurrency'),
+    apiGatewayCloudWatchRole: booleanContext(app, 'apiGatewayCloudWatchRole'),
     accountConcurrencyLimit,
     allowedOrigins: Array.isArray(origins)
       ? origins.map(String)
@@ -60,4 +60,10 @@ function stringContext(app: App, key: string): string | undefined {
 function numberContext(app: App, key: string): number | undefined {
   const value = context(app, key);
   return typeof value === 'number' ? value : undefined;
+}
+
+/** `true` from cdk.json, or the string `true` from `-c key=true`. */
+function booleanContext(app: App, key: string): boolean {
+  const value = context(app, key);
+  return value === true || value === 'true';
 }

@@ -52,6 +52,12 @@ export interface FinancialApiStackProps extends StackProps {
    * @default - unknown (a stack that reserves concurrency gets a warning)
    */
   readonly accountConcurrencyLimit?: number;
+  /**
+   * Let the stack set the region's API Gateway CloudWatch role (`AWS::ApiGateway::Account`): only in an
+   * account that has none (docs/deploy.md). Context `financialApi:apiGatewayCloudWatchRole`.
+   * @default false
+   */
+  readonly apiGatewayCloudWatchRole?: boolean;
   /** Email address subscribed to the alarm topic. @default - no subscription */
   readonly alarmEmail?: string;
   /** Route table. @default PAYMENTS_ROUTES */
@@ -142,6 +148,7 @@ export class FinancialApiStack extends Stack {
       // Monitoring (issue #6): alarm e-mail from context `financialApi:alarmEmail`.
       alarms: { alarmEmail: props.alarmEmail },
       preflight: { accountConcurrencyLimit: props.accountConcurrencyLimit },
+      cloudWatchRole: props.apiGatewayCloudWatchRole ?? false,
     });
 
     this.identity.attachUsagePlans(this.api.usagePlans);

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { IKey, Key } from 'aws-cdk-lib/aws-kms';
@@ -160,7 +160,14 @@ export class PaymentsData extends Construct {
     }
     // The table is encrypted with a customer-managed key that DynamoDB uses on the caller's behalf:
     // reads need Decrypt; writes also Encrypt and GenerateDataKey. Named actions, no wildcards.
-    this.key.grant(fn, ...(access.writes ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt']));
+    // kms:ViaService: the role may use the key only through DynamoDB, never call KMS with it directly
+    // (decrypting data it exfiltrated, or encrypting on the key's behalf). Secrets grants carry their own
+    // secretsmanager ViaService condition (CDK adds it).
+    fn.addToRolePolicy(new PolicyStatement({
+      actions: access.writes ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'],
+      resources: [this.key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` } },
+    }));
     const env: Record<string, string> = { [PAYMENTS_TABLE.tableNameEnv]: this.table.tableName };
     if (access.secrets.length > 0) env[PREVIOUS_GRACE_ENV] = String(this.previousSecretGrace.toSeconds());
     if (access.secrets.includes('cursor')) {

@@ -306,6 +306,13 @@ describe('ApiFirewall: server-to-server routes (webhooks)', () => {
     expect(regex).not.toContain('payments');
   });
 
+  test('the edge table says which routes the re-block rule covers', () => {
+    const rows = new Map(edgeProtectionRows([...ROUTES, WEBHOOK]).map((r) => [r.route, r.wafRules]));
+    expect(rows.get('POST /webhooks/processor')).not.toContain(WAF_RULE_NAMES.commonRuleSetBrowserRoutes);
+    expect(rows.get('POST /payments')).toContain(WAF_RULE_NAMES.commonRuleSetBrowserRoutes);
+    expect(edgeProtectionRows(ROUTES).some((r) => r.wafRules.includes(WAF_RULE_NAMES.commonRuleSetBrowserRoutes))).toBe(false);
+  });
+
   test('an explicit list is checked against the route table; [] keeps the rules blocking everywhere', () => {
     expect(() => buildApi({ routes: [...ROUTES, WEBHOOK], firewall: { serverToServerRoutes: ['POST /nope'] } }))
       .toThrow(/serverToServerRoutes\[0\]/);

@@ -10,7 +10,8 @@ type Resource = { Type: string; Properties?: Record<string, unknown> };
 
 describe('regulated profile', () => {
   const app = testApp();
-  const { stack } = exampleStack({ profile: 'regulated' }, app);
+  // Reserved concurrency is opt-in (issue #12); this suite checks the profile with it on and a quota that fits.
+  const { stack } = exampleStack({ profile: 'regulated', reserveConcurrency: true, accountConcurrencyLimit: 1000 }, app);
   const findings = nagFindings(app);
   const resources = app.synth().getStackByName(stack.stackName).template.Resources as Record<string, Resource>;
   const ofType = (type: string): [string, Resource][] => Object.entries(resources).filter(([, r]) => r.Type === type);
