@@ -355,7 +355,7 @@ function identityAndApi(overrides: Partial<ApiIdentityProps> = {}, options: { mt
   const stack = testStack(options.app ?? testApp());
   const routes: RouteTable = [
     ...ROUTES.filter((r) => r.path !== '/accounts' || r.method !== 'GET'),
-    { method: 'GET', path: '/accounts', handler: 'health', auth: { scopes: ['accounts/read'] }, apiKeyRequired: true },
+    { method: 'GET' as const, path: '/accounts', handler: 'health', auth: { scopes: ['accounts/read'] }, apiKeyRequired: true },
   ].map((r) => ({ ...r, handler: 'health' }));
   const identity = new ApiIdentity(stack, 'Identity', { ...BASE, routes, ...overrides });
   const api = new SecureRestApi(stack, 'Api', {
