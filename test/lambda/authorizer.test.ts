@@ -774,3 +774,64 @@ describe('the bundled authorizer from cdk.out (fresh process, template environme
     expect(evaluatePolicy(stale!.result!.policyDocument, adminArn)).not.toBe('Allow');
   }, 60000);
 });
+
+/*
+ * The ownership contract end to end: the context the real authorizer returns for real tokens is what the
+ * example's payments handlers (against dynalite) key ownership on. Partners never see each other's
+ * payments; a rotated client of the same integration still sees its own.
+ */
+describe('integration ownership through the payments handlers (real authorizer context, dynalite)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const helpers = require('./payments-helpers') as typeof import('./payments-helpers');
+  let dynamo: import('../helpers/dynalite').LocalDynamo;
+  beforeAll(async () => {
+    process.env.ALLOWED_ORIGINS = helpers.ORIGIN;
+    process.env.POWERTOOLS_METRICS_NAMESPACE = 'Test';
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('../../lambda/runtime/http') as typeof import('../../lambda/runtime/http')).reloadAllowedOrigins();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    dynamo = await (require('../helpers/dynalite') as typeof import('../helpers/dynalite')).startDynalite();
+  }, 60000);
+  afterAll(async () => { await dynamo?.stop(); });
+
+  test('acme (either client) sees only acme\'s payment; globex sees none of it', async () => {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { createHandler: createPayment } = require('../../lambda/example/handlers/create-payment') as typeof import('../../lambda/example/handlers/create-payment');
+    const { createHandler: listPayments } = require('../../lambda/example/handlers/list-payments') as typeof import('../../lambda/example/handlers/list-payments');
+    const { createHandler: getPayment } = require('../../lambda/example/handlers/get-payment') as typeof import('../../lambda/example/handlers/get-payment');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const table = await dynamo.createPaymentsTable();
+    const deps = helpers.testDeps(dynamo, table, helpers.defaultSecrets());
+    const create = createPayment(() => deps);
+    const list = listPayments(() => deps);
+    const get = getPayment(() => deps);
+    const integrated = authorizerWith({
+      integrations: [
+        { id: 'acme-payments', clientIds: [TEST_CLIENTS.acme, TEST_CLIENTS.acmeNext], principal: 'integration' },
+        { id: 'globex-treasury', clientIds: [TEST_CLIENTS.globex], principal: 'integration' },
+      ],
+    });
+    const contextOf = async (clientId: string, method: string, resource: string): Promise<Record<string, unknown>> => {
+      const token = await keys.sign('pool', machineAccessClaims({ scopes: ['payments/read', 'payments/write'], clientId }));
+      const outcome = await run(authorizerEvent({ method, resource, authorization: bearer(token) }), integrated);
+      expect(outcome.status).toBe(200);
+      return { principalId: outcome.result!.principalId, ...outcome.result!.context };
+    };
+    const created = await create(helpers.proxyEvent('POST', '/payments', {
+      body: JSON.stringify(helpers.validPayment()),
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'acme-key-000000001' },
+      authorizer: await contextOf(TEST_CLIENTS.acme, 'POST', '/payments'),
+    }));
+    expect(created.statusCode).toBe(201);
+    const id = (JSON.parse(created.body) as { paymentId: string }).paymentId;
+    const items = async (clientId: string): Promise<unknown[]> => (JSON.parse((await list(helpers.proxyEvent('GET', '/payments', { authorizer: await contextOf(clientId, 'GET', '/payments') }))).body) as { items: unknown[] }).items;
+    expect(await items(TEST_CLIENTS.acme)).toHaveLength(1);
+    expect(await items(TEST_CLIENTS.acmeNext)).toHaveLength(1);
+    expect(await items(TEST_CLIENTS.globex)).toHaveLength(0);
+    const read = async (clientId: string): Promise<number> => (await get(helpers.proxyEvent('GET', '/payments/{paymentId}', {
+      path: `/payments/${id}`, pathParameters: { paymentId: id }, authorizer: await contextOf(clientId, 'GET', '/payments/{paymentId}'),
+    }))).statusCode;
+    expect(await read(TEST_CLIENTS.acmeNext)).toBe(200);
+    expect(await read(TEST_CLIENTS.globex)).toBe(404);
+  }, 60000);
+});
