@@ -478,6 +478,12 @@ describe('machine integrations: options and synth checks', () => {
     expect(build({ machineIntegrations: machineIntegrations as ApiIdentityProps['machineIntegrations'] })).toThrow(message);
   });
 
+  test('more integrations than the authorizer\'s 4 KB environment holds are rejected at synth, naming the prop', () => {
+    const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`partner-number-${i}`, { scopes: ['accounts/read'], clients: ['primary', 'next'] }]));
+    expect(() => identityAndApi({ machineIntegrations: many })).toThrow(/`machineIntegrations`.*4096/);
+    expect(() => identityAndApi({ machineIntegrations: Object.fromEntries(Object.entries(many).slice(0, 5)) })).not.toThrow();
+  });
+
   test('the deprecated machineClient still works (principal = client id) with a deprecation warning', () => {
     const { stack, identity } = identityStack({ machineIntegrations: undefined, machineClient: { scopes: ['accounts/read'] } });
     expect(identity.machineClient).toBeDefined();
