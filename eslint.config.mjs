@@ -4,7 +4,7 @@ import security from 'eslint-plugin-security';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdk.out/**', 'coverage/**', 'reports/**', '**/*.js', '**/*.mjs'] },
+  { ignores: ['node_modules/**', 'dist/**', 'cdk.out/**', 'coverage/**', 'reports/**', '**/*.js', '**/*.mjs'] },
   {
     files: ['lib/**/*.ts', 'lambda/**/*.ts', 'bin/**/*.ts', 'scripts/**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.strictTypeChecked, security.configs.recommended],

@@ -48,8 +48,9 @@ export interface RouteDefinition {
   /** Resource path, e.g. `/payments/{paymentId}`. Must start with `/`; path parameters in braces. */
   readonly path: string;
   /**
-   * Handler name: resolved by `SecureRestApi` to `handlers[name]` or to `<handlersDir>/<name>.ts`.
-   * Several routes may share one handler.
+   * What serves the route, by name: `SecureRestApi` resolves it to an existing function
+   * (`handlers[name]`), an existing HTTPS service (`backends[name]`, see `HttpBackend`), or an entry file
+   * `<handlersDir>/<name>.{ts,mts,js,mjs,cjs}`. Several routes may share one name.
    */
   readonly handler: string;
   /** Authentication and authorization requirement. */

@@ -13,6 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { acknowledgements } from '../lib/compliance/acknowledge';
+import { CRS_BODY_SIZE_RULE, CRS_SERVER_TO_SERVER_EXCEPTIONS, WAF_RULE_NAMES } from '../lib/defaults/waf';
 import { isPublicRoute, protectionOf, routeKey, RouteDefinition, sensitivityOf } from '../lib/routes';
 import { buildExampleApp } from '../lib/stacks/example-app';
 
@@ -156,6 +157,27 @@ if (webAcl) {
   for (const r of wafRules as unknown as { Name: string; Priority: number; Action?: object; OverrideAction?: object }[]) {
     const action = r.Action ? Object.keys(r.Action).join('') : `managed group (${Object.keys(r.OverrideAction ?? {}).join('')} override)`;
     w(`| ${r.Priority} | ${r.Name} | ${action} |`);
+  }
+  w();
+  // What the Common rule set does not block, read from the template, with the reason for each exception.
+  const crs = wafRules.find((r) => r.Name === WAF_RULE_NAMES.commonRuleSet) as unknown as
+    { Statement: { ManagedRuleGroupStatement?: { RuleActionOverrides?: { Name: string; ActionToUse: object }[] } } } | undefined;
+  const counted = (crs?.Statement.ManagedRuleGroupStatement?.RuleActionOverrides ?? [])
+    .filter((o) => Object.keys(o.ActionToUse).includes('Count')).map((o) => o.Name);
+  const browserOnly = wafRules.some((r) => r.Name === WAF_RULE_NAMES.commonRuleSetBrowserRoutes);
+  w('### Common rule set rules that do not block everywhere');
+  w();
+  w('| rule | where it blocks | why |');
+  w('|---|---|---|');
+  for (const rule of counted) {
+    const exception = CRS_SERVER_TO_SERVER_EXCEPTIONS.find((e) => e.rule === rule);
+    if (rule === CRS_BODY_SIZE_RULE) {
+      w(`| ${rule} | nowhere (counts) | The web ACL's own ${WAF_RULE_NAMES.bodySize} rule enforces the API's body limit on every route, server-to-server ones included. |`);
+    } else if (exception && browserOnly) {
+      w(`| ${rule} | every route except ${(stack.api.firewall?.serverToServerRoutes ?? []).map((k) => `\`${k}\``).join(', ')} (rule ${WAF_RULE_NAMES.commonRuleSetBrowserRoutes}) | ${cell(exception.reason)} |`);
+    } else {
+      w(`| ${rule} | nowhere (counts, by configuration) | ruleActionOverrides |`);
+    }
   }
 } else {
   w('**No web ACL.**');

@@ -37,8 +37,8 @@ export function encodeCursor(scope: string, key: CursorKey, signingKey: string, 
 const KEY_NAME = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
 
 /**
- * Verifies a cursor against every accepted signing key (current, then previous during rotation)
- * and the listing scope; returns the DynamoDB start key. Anything wrong -> 400 `INVALID_CURSOR`,
+ * Verifies a cursor against every accepted signing key (current, then the previous one only within
+ * its grace window after a rotation: `SecretCache.acceptedValues`) and the listing scope; returns the DynamoDB start key. Anything wrong -> 400 `INVALID_CURSOR`,
  * without saying what (no oracle for forging).
  */
 export function decodeCursor(cursor: string, scope: string, acceptedKeys: readonly string[], nowSeconds = Math.floor(Date.now() / 1000)): CursorKey {

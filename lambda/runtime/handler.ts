@@ -5,7 +5,7 @@ import { principalFrom, type Principal } from './authorizer-context';
 import { ApiError, MESSAGE_OF } from './errors';
 import { errorResponse, header, type HttpMethodName, jsonResponse } from './http';
 import { logger, metrics } from './powertools';
-import { parseJsonText, validate } from './validation';
+import { knownPathOf, parseJsonText, validate } from './validation';
 
 // Default body limit when `MAX_BODY_BYTES` is unset (the gateway/WAF default, from one place).
 import { DEFAULT_MAX_BODY_BYTES } from './limits';
@@ -219,7 +219,7 @@ async function run<B, P, Q, A extends boolean>(
     if (!isJsonContentType(contentType)) throw new ApiError('UNSUPPORTED_MEDIA_TYPE');
     if (rawBody === '') throw new ApiError('VALIDATION_FAILED', undefined, [{ path: 'body', message: 'Required.' }]);
     if (spec.verifyRawBody) await spec.verifyRawBody(rawBody, rawEvent);
-    body = validate(spec.body, parseJsonText(rawBody), 'body');
+    body = validate(spec.body, parseJsonText(rawBody, { knownPath: knownPathOf(spec.body) }), 'body');
   } else if (rawBody !== '') {
     throw new ApiError('VALIDATION_FAILED', undefined, [{ path: 'body', message: 'This route takes no body.' }]);
   }

@@ -4,6 +4,8 @@
  *
  * @example
  * import { apiHandler, ApiError } from '@secure-api/cdk/runtime';
+ * @packageDocumentation
+ * @module @secure-api/cdk/runtime
  */
 export * from './handler';
 export * from './errors';

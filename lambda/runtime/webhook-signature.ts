@@ -13,8 +13,9 @@ export function signWebhook(rawBody: string, secret: string, timestampSeconds: n
 }
 
 /**
- * Verifies a processor signature over the raw body with every accepted secret (current, then
- * previous during rotation), constant-time, and rejects timestamps outside the tolerance.
+ * Verifies a processor signature over the raw body with every accepted secret (current, then the
+ * previous one only within its grace window after a rotation: `SecretCache.acceptedValues`),
+ * constant-time, and rejects timestamps outside the tolerance.
  * Every failure is the same 401: no hint which part was wrong.
  */
 export function verifyWebhook(rawBody: string, header: string | undefined, secrets: readonly string[], nowSeconds: number,

@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { ILogGroup, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -7,11 +7,15 @@ import { DEFAULT_LOG_RETENTION } from '../defaults/logging';
 
 const LOGS_KEY_ID = 'SecureApiLogsKey';
 
+/** Log-group name patterns the stack's logs key serves, per stack (filled as log groups are added). */
+const LOGS_KEY_NAME_PATTERNS = new WeakMap<Stack, Set<string>>();
+
 /**
  * The stack's customer-managed KMS key for CloudWatch Logs: created once per stack, on first use,
  * with rotation on and RETAIN on delete (logs encrypted with a deleted key are unreadable).
- * Only the CloudWatch Logs service of this account and region may use it, and only for this
- * account's log groups (encryption-context condition).
+ * Only the CloudWatch Logs service of this account and region may use it, and only for this stack's
+ * log groups (`kms:EncryptionContext:aws:logs:arn`): the names CloudFormation generates
+ * (`<stack name>-<logical id>-<random>`) and each fixed name a {@link secureLogGroup} declares.
  */
 export function stackLogsKey(scope: Construct): IKey {
   const stack = Stack.of(scope);
@@ -22,13 +26,23 @@ export function stackLogsKey(scope: Construct): IKey {
     enableKeyRotation: true,
     removalPolicy: RemovalPolicy.RETAIN,
   });
+  const patterns = new Set<string>([`${stack.stackName}-*`]);
+  LOGS_KEY_NAME_PATTERNS.set(stack, patterns);
   const logsService = new ServicePrincipal(`logs.${stack.region}.amazonaws.com`).withConditions({
     ArnLike: {
-      'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      // Lazy: log groups with fixed names add theirs after the key exists.
+      'kms:EncryptionContext:aws:logs:arn': Lazy.list({
+        produce: () => [...patterns].map((name) => logGroupArn(stack, name)),
+      }),
     },
   });
   key.grant(logsService, 'kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*');
   return key;
+}
+
+/** `arn:<partition>:logs:<region>:<account>:log-group:<name>` of a log group of this stack's account and region. */
+export function logGroupArn(stack: Stack, name: string): string {
+  return stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 }
 
 /** Props of {@link secureLogGroup}. */
@@ -48,8 +62,12 @@ export function secureLogGroup(scope: Construct, id: string, options: SecureLogG
     Annotations.of(scope).addWarningV2('secure-rest-api:short-log-retention',
       `log group ${id} keeps logs for ${options.retention} days, less than the one year PCI DSS 10.7 asks for (logRetention)`);
   }
+  const encryptionKey = options.encryptionKey ?? stackLogsKey(scope);
+  if (options.encryptionKey === undefined && options.logGroupName !== undefined) {
+    LOGS_KEY_NAME_PATTERNS.get(Stack.of(scope))?.add(options.logGroupName);
+  }
   return new LogGroup(scope, id, {
-    encryptionKey: options.encryptionKey ?? stackLogsKey(scope),
+    encryptionKey,
     retention: options.retention ?? DEFAULT_LOG_RETENTION,
     logGroupName: options.logGroupName,
     // Audit logs outlive the stack: deleting the API must not delete the evidence.

@@ -58,18 +58,17 @@ export function packageRoot(): string {
 const built = new Map<LibraryFunctionName, string>();
 
 /**
- * The asset folder of a library function. An installed package uses its pre-bundled copy; a source
- * checkout (where `lambda/functions` exists) bundles the current source once per process with the same
- * options as `npm run build`, into a content-addressed cache, so tests and `cdk synth` never run stale code.
+ * The asset folder of a library function. Compiled code (the installed package) uses its pre-bundled copy;
+ * the TypeScript sources (this repository's tests and `cdk synth`) bundle the current source once per process
+ * with the same options as `npm run build`, into a content-addressed cache, so they never run a stale bundle.
  */
 export function libraryFunctionDir(name: LibraryFunctionName): string {
   const cached = built.get(name);
   if (cached) return cached;
   const root = packageRoot();
-  const source = path.join(root, LIBRARY_FUNCTIONS[name]);
   let dir: string;
-  if (fs.existsSync(source)) {
-    dir = bundleFromSource(root, name, source);
+  if (__filename.endsWith('.ts')) {
+    dir = bundleFromSource(root, name, path.join(root, LIBRARY_FUNCTIONS[name]));
   } else {
     dir = path.join(root, LIBRARY_FUNCTIONS_DIR, name);
     if (!fs.existsSync(path.join(dir, 'index.js'))) {

@@ -1,3 +1,9 @@
+/**
+ * The cdk-nag rule packs a financial workload is checked against (`@secure-api/cdk/rule-packs`; needs the
+ * optional peer dependency `cdk-nag`, which the main entry never loads).
+ * @packageDocumentation
+ * @module @secure-api/cdk/rule-packs
+ */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 

@@ -22,7 +22,9 @@ import {
   FORGERY_DENIAL_REASONS, QUERY_TOP_N, SECRET_FETCH_ERROR_METRIC, SPIKE_EVALUATION, SUSTAINED_EVALUATION,
 } from '../defaults/alarms';
 import { DEFAULT_METRICS_NAMESPACE } from '../defaults/lambda';
-import { requireProp } from '../errors';
+import { checkStageAccessLog } from '../common/access-log-format';
+import { requireProp, SecureApiConfigError } from '../errors';
+import type { RouteDefinition } from '../routes';
 import { SecureFunction } from './secure-function';
 
 /** Options of {@link ApiAlarms}: what `SecureRestApiProps.alarms` accepts. */
@@ -97,6 +99,14 @@ export interface PowertoolsMetricOptions {
   readonly logGroup?: ILogGroup;
 }
 
+/** Options of {@link ApiAlarms.monitorHttpBackend}. */
+export interface HttpBackendAlarmOptions {
+  /** The routes the backend serves: their per-method stage metrics (detailed metrics are on) are watched. */
+  readonly routes: readonly Pick<RouteDefinition, 'method' | 'path'>[];
+  /** The integration timeout, for the "latency near timeout" alarm. */
+  readonly timeout: Duration;
+}
+
 /** Options of {@link ApiAlarms.monitorWebAcl}. */
 export interface WebAclAlarmOptions {
   /** Region of the (REGIONAL) web ACL, the `Region` dimension of its metrics. @default - the stack's region */
@@ -167,6 +177,7 @@ export class ApiAlarms extends Construct {
     this.accessLogNamespace = props.accessLogMetricsNamespace ?? DEFAULT_ACCESS_LOG_METRICS_NAMESPACE;
     this.powertoolsNamespace = props.powertoolsNamespace ?? DEFAULT_METRICS_NAMESPACE;
     this.correlationLogGroups.push(props.accessLogGroup);
+    this.requireReadableAccessLog(props);
 
     this.topicKey = this.createTopicKey();
     this.alarmTopic = this.createTopic(props.alarmEmail);
@@ -181,6 +192,26 @@ export class ApiAlarms extends Construct {
     });
     this.addApiWidgets();
     this.queries = this.createQueries(props.accessLogGroup);
+  }
+
+  /**
+   * The metric filters only count what the stage's access log says in the fields they read; a stage
+   * that logs elsewhere or in another format would leave every access-log alarm silent. Checked now,
+   * and again at synth for escape-hatch edits or tokens that resolve late.
+   */
+  private requireReadableAccessLog(props: ApiAlarmsProps): void {
+    const verdict = checkStageAccessLog(props.stage, props.accessLogGroup);
+    if (verdict.kind === 'wrong') throw new SecureApiConfigError(this, verdict.prop, verdict.message);
+    if (verdict.kind === 'unknown') {
+      Annotations.of(this).addWarningV2('secure-rest-api:access-log-format-unverified',
+        `The access log of ${props.stage.node.path} could not be checked at synth (${verdict.why}); the 401/403/429/5xx alarms count only lines in the format of accessLogFormatString().`);
+    }
+    this.node.addValidation({
+      validate: () => {
+        const late = checkStageAccessLog(props.stage, props.accessLogGroup);
+        return late.kind === 'wrong' ? [new SecureApiConfigError(this, late.prop, late.message).message] : [];
+      },
+    });
   }
 
   /** Every alarm created so far. */
@@ -344,6 +375,69 @@ export class ApiAlarms extends Construct {
       firstCheck: 'Check the function logs for AccessDeniedException (role or key policy changed), ResourceNotFoundException (secret renamed/deleted) or a rotation in progress.',
     });
     this.dashboard.addWidgets(new GraphWidget({ title: `Secrets: fetch errors (${serviceName})`, left: [metric], width: 24 }));
+  }
+
+  /**
+   * Alarms on an HTTP backend (the counterpart of {@link monitorFunction} for routes proxied to an
+   * existing service): 5xx answers of its routes (its own 5xx, and the gateway's 502/504 when it fails
+   * or times out) and p99 integration latency near its timeout. Uses the function thresholds
+   * (`lambdaErrorsPer5Min`, `lambdaDurationTimeoutRatio`). Monitoring the same backend twice is a no-op.
+   */
+  public monitorHttpBackend(label: string, options: HttpBackendAlarmOptions): void {
+    requireProp(options.routes.length > 0, this, 'routes', `backend ${label} serves no route`);
+    if (!this.once(`backend:${label}`)) return;
+    const id = this.childId('Backend', label, label);
+    const t = this.thresholds;
+    const perMethod = (metricName: string, route: Pick<RouteDefinition, 'method' | 'path'>, statistic: string, period: Duration): Metric => new Metric({
+      namespace: 'AWS/ApiGateway',
+      metricName,
+      dimensionsMap: { ApiName: this.stage.restApi.restApiName, Method: route.method, Resource: route.path, Stage: this.stage.stageName },
+      statistic,
+      period,
+      label: `${route.method} ${route.path}`,
+    });
+    // An alarm's metric math may use at most 10 metrics: larger backends get one alarm per 10 routes.
+    const chunks: Pick<RouteDefinition, 'method' | 'path'>[][] = [];
+    for (let i = 0; i < options.routes.length; i += 10) chunks.push(options.routes.slice(i, i + 10));
+    const timeoutMs = Token.isUnresolved(options.timeout.toMilliseconds()) ? undefined : options.timeout.toMilliseconds();
+    chunks.forEach((chunk, n) => {
+      const suffix = chunks.length > 1 ? `-${n + 1}` : '';
+      const errors: Record<string, IMetric> = {};
+      const latency: Record<string, IMetric> = {};
+      chunk.forEach((route, i) => {
+        errors[`e${i}`] = perMethod('5XXError', route, 'Sum', ALARM_PERIOD);
+        latency[`l${i}`] = perMethod('IntegrationLatency', route, 'p99', ALARM_PERIOD);
+      });
+      const routesText = chunk.map((r) => `${r.method} ${r.path}`).join(', ');
+      this.addStaticAlarm(`${id}Errors${n || ''}`, {
+        name: `backend-${label}-5xx${suffix}`,
+        metric: new MathExpression({ expression: Object.keys(errors).map((k) => `FILL(${k}, 0)`).join(' + '), usingMetrics: errors, period: ALARM_PERIOD, label: '5xx' }),
+        threshold: t.lambdaErrorsPer5Min,
+        evaluation: SPIKE_EVALUATION,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        meaning: `Routes of HTTP backend ${label} (${routesText}) answered ${t.lambdaErrorsPer5Min}+ times with a 5xx in 5 minutes: the backend's own errors, or 502/504 from the gateway when it was unreachable or too slow.`,
+        firstCheck: `Run the saved query "${this.namePrefix}/5xx-by-route": integrationStatus 5xx is the backend, errorType INTEGRATION_FAILURE/INTEGRATION_TIMEOUT the connection (VPC link, TLS, DNS); then the backend's own logs by X-Request-Id.`,
+      });
+      if (timeoutMs !== undefined) {
+        const limitMs = Math.round(timeoutMs * t.lambdaDurationTimeoutRatio);
+        this.addStaticAlarm(`${id}Latency${n || ''}`, {
+          name: `backend-${label}-latency-near-timeout${suffix}`,
+          metric: new MathExpression({ expression: `MAX([${Object.keys(latency).join(', ')}])`, usingMetrics: latency, period: ALARM_PERIOD, label: 'p99 integration latency' }),
+          threshold: limitMs,
+          evaluation: SUSTAINED_EVALUATION,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+          meaning: `p99 integration latency of a route of HTTP backend ${label} is above ${limitMs} ms (${Math.round(t.lambdaDurationTimeoutRatio * 100)}% of its ${timeoutMs} ms timeout): the slowest requests are about to get 504.`,
+          firstCheck: 'Compare the backend\'s own latency with IntegrationLatency: a gap is the network path (VPC link, load balancer); otherwise the backend or its dependencies are slow.',
+        });
+      }
+    });
+    this.dashboard.addWidgets(new GraphWidget({
+      title: `HTTP backend ${label}: 5xx and p99 integration latency (ms)`,
+      left: options.routes.slice(0, 10).map((r) => perMethod('5XXError', r, 'Sum', Duration.minutes(1))),
+      right: options.routes.slice(0, 10).map((r) => perMethod('IntegrationLatency', r, 'p99', Duration.minutes(1))),
+      rightAnnotations: timeoutMs !== undefined ? [{ value: timeoutMs, label: 'timeout' }] : undefined,
+      width: 24,
+    }));
   }
 
   /**

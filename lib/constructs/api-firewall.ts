@@ -8,12 +8,14 @@ import { CfnIPSet, CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } fr
 import { Construct } from 'constructs';
 import { SECURITY_HEADERS } from '../../lambda/runtime/security-headers';
 import { secureLogGroup } from '../common/encryption';
+import { stackCreationSuffix } from '../common/unique-names';
 import {
   DEFAULT_MAX_BODY_BYTES, DEFAULT_STAGE_THROTTLE, GATEWAY_ERRORS, METHOD_THROTTLE_BY_SENSITIVITY, Sensitivity, ThrottleLimits,
 } from '../defaults/api';
 import { DEFAULT_USAGE_TIERS, UsageTier } from '../defaults/usage-plans';
 import {
-  CRS_BODY_SIZE_LIMIT_BYTES, CRS_BODY_SIZE_RULE, DEFAULT_IP_RATE_LIMIT, DEFAULT_SENSITIVE_RATE_LIMIT, DEFAULT_TOKEN_RATE_LIMIT, MANAGED_RULE_GROUPS,
+  CRS_BODY_SIZE_LIMIT_BYTES, CRS_BODY_SIZE_RULE, CRS_SERVER_TO_SERVER_EXCEPTIONS, DEFAULT_IP_RATE_LIMIT, DEFAULT_SENSITIVE_RATE_LIMIT, DEFAULT_TOKEN_RATE_LIMIT,
+  MANAGED_RULE_GROUPS,
   ManagedRuleGroupName, WAF_BODY_INSPECTION_LIMITS, WAF_EVALUATION_WINDOWS, WAF_LOG_GROUP_PREFIX, WAF_MAX_RATE_LIMIT,
   WAF_MIN_RATE_LIMIT, WAF_REDACTED_HEADERS, WAF_RESPONSE_BODY_KEYS, WAF_RULE_NAMES, WAF_RULE_PRIORITY, WafEvaluationWindow,
   WafRateLimit,
@@ -91,6 +93,15 @@ export interface ApiFirewallOptions {
    */
   readonly additionalRedactedHeaders?: readonly string[];
   /**
+   * Routes called by servers, not browsers (webhooks, machine callbacks), as route keys (`POST /webhooks/processor`).
+   * On them the Common rule set's `NoUserAgent_HEADER` and `CrossSiteScripting_BODY` do not block
+   * ({@link CRS_SERVER_TO_SERVER_EXCEPTIONS} says why); on every other route they still do. Every other rule
+   * (rate limits, body size, IP reputation, known bad inputs, SQLi, the rest of the Common rule set) applies.
+   * `[]` keeps both rules blocking everywhere.
+   * @default - the public routes that take a body (server callbacks authenticated in the handler, e.g. by a signature)
+   */
+  readonly serverToServerRoutes?: readonly string[];
+  /**
    * Create the CloudWatch Logs resource policy that lets WAF deliver logs to this log group (scoped to it,
    * with source-account and source-ARN conditions). Turn off only when the account is at its quota of
    * 10 resource policies and already has a policy WAF can use; WAF then tries to create `AWSWAF-LOGS` itself.
@@ -152,13 +163,17 @@ export function routePathPattern(path: string): string {
  * one would exceed WAF's 512-character limit.
  */
 export function sensitiveRouteMatchers(routes: RouteTable, pathPrefixes: readonly string[] = ['']): SensitiveRouteMatcher[] {
+  return routeMatchers(routes.filter((r) => sensitivityOf(r) === 'high'), pathPrefixes);
+}
+
+/** URI matchers (one per HTTP method, anchored regexes split at WAF's 512-character limit) of the given routes. */
+export function routeMatchers(routes: RouteTable, pathPrefixes: readonly string[] = ['']): SensitiveRouteMatcher[] {
   const prefixes = [...new Set(pathPrefixes)];
   const named = prefixes.filter((p) => p !== '').map((p) => escapeRegex(p.toLowerCase()));
   const optional = prefixes.includes('');
   const prefixGroup = named.length === 0 ? '' : `(?:${named.join('|')})${optional ? '?' : ''}`;
   const byMethod = new Map<HttpMethod, RouteDefinition[]>();
   for (const route of routes) {
-    if (sensitivityOf(route) !== 'high') continue;
     byMethod.set(route.method, [...(byMethod.get(route.method) ?? []), route]);
   }
   return [...byMethod.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([method, methodRoutes]) => {
@@ -214,6 +229,8 @@ export class ApiFirewall extends Construct {
   public readonly ruleNames: readonly string[];
   /** The URI matchers of the stricter rate rule (empty when no route is `high`). */
   public readonly sensitiveMatchers: readonly SensitiveRouteMatcher[];
+  /** Route keys exempt from {@link CRS_SERVER_TO_SERVER_EXCEPTIONS} (see `serverToServerRoutes`). */
+  public readonly serverToServerRoutes: readonly string[];
   /** The effective per-IP limits. */
   public readonly rateLimit: Required<WafRateLimit>;
   /** The effective per-IP limit of sensitive routes. */
@@ -240,6 +257,8 @@ export class ApiFirewall extends Construct {
     const name = Names.uniqueResourceName(this, { maxLength: 100, separator: '-' });
     this.metricName = name;
     this.sensitiveMatchers = sensitiveRouteMatchers(props.routes, prefixes);
+    const serverToServer = this.resolveServerToServerRoutes(props);
+    this.serverToServerRoutes = serverToServer.map(routeKey);
 
     const headers = Object.entries({ ...SECURITY_HEADERS, ...props.extraResponseHeaders })
       .map(([headerName, value]) => ({ name: headerName, value }));
@@ -317,7 +336,26 @@ export class ApiFirewall extends Construct {
         `maxBodyBytes ${bodyBytes} is above the 64 KB WAF can inspect for API Gateway: WAF does not enforce the body size (API Gateway's 10 MB limit and the handlers still do) and inspects only the first 64 KB of each body.`);
     }
 
-    const overrides = this.managedOverrides(props, bodyBytes);
+    const overrides = this.managedOverrides(props, inspection !== undefined || bodyBytes > CRS_BODY_SIZE_LIMIT_BYTES);
+    // Rules relaxed for server-to-server routes: COUNT inside the group (unless the consumer set them),
+    // blocked again by their label everywhere else.
+    const relaxed = serverToServer.length === 0 ? [] : CRS_SERVER_TO_SERVER_EXCEPTIONS.filter((e) => {
+      const own = props.ruleActionOverrides?.AWSManagedRulesCommonRuleSet?.[e.rule];
+      return own === undefined;
+    });
+    if (relaxed.length > 0) {
+      overrides.AWSManagedRulesCommonRuleSet = {
+        ...Object.fromEntries(relaxed.map((e) => [e.rule, 'count' as const])),
+        ...overrides.AWSManagedRulesCommonRuleSet,
+      };
+      add('commonRuleSetBrowserRoutes', {
+        action: { block: {} },
+        statement: { andStatement: { statements: [
+          anyOf(relaxed.map((e) => ({ labelMatchStatement: { scope: 'LABEL', key: e.label } }))),
+          { notStatement: { statement: anyOf(routeMatchers(serverToServer, prefixes).map(matcherStatement)) } },
+        ] } },
+      });
+    }
     for (const group of MANAGED_RULE_GROUPS) {
       const counted = group.name === 'AWSManagedRulesAnonymousIpList' && props.blockAnonymousIps !== true;
       const ruleOverrides = Object.entries(overrides[group.name] ?? {}).map(([ruleName, action]) => ({
@@ -379,9 +417,12 @@ export class ApiFirewall extends Construct {
 
   private addLogging(props: ApiFirewallProps): { logGroup: ILogGroup; loggingConfiguration: CfnLoggingConfiguration } {
     const stack = Stack.of(this);
-    const logGroupName = props.logGroupName ?? `${WAF_LOG_GROUP_PREFIX}${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`;
-    requireProp(!Token.isUnresolved(logGroupName) && logGroupName.startsWith(WAF_LOG_GROUP_PREFIX) && /^[A-Za-z0-9._\-/#]{1,512}$/.test(logGroupName),
-      this, 'logGroupName', `"${logGroupName}" must be a literal log group name starting with ${WAF_LOG_GROUP_PREFIX} (WAF refuses other destinations)`);
+    // The group is retained on delete: the part of the stack id makes the name new on every creation of
+    // the stack, so deleting and deploying again does not fail with "already exists".
+    const logGroupName = props.logGroupName
+      ?? `${WAF_LOG_GROUP_PREFIX}${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}-${stackCreationSuffix()}`;
+    requireProp(logGroupName.startsWith(WAF_LOG_GROUP_PREFIX) && (Token.isUnresolved(logGroupName) || /^[A-Za-z0-9._\-/#]{1,512}$/.test(logGroupName)),
+      this, 'logGroupName', `"${logGroupName}" must be a log group name starting with ${WAF_LOG_GROUP_PREFIX} (WAF refuses other destinations)`);
     const extra = props.additionalRedactedHeaders ?? [];
     extra.forEach((h, i) => {
       requireProp(HEADER_PATTERN.test(h), this, `additionalRedactedHeaders[${i}]`, `"${h}" must be a lower-case header name`);
@@ -420,10 +461,11 @@ export class ApiFirewall extends Construct {
     return { logGroup, loggingConfiguration };
   }
 
-  private managedOverrides(props: ApiFirewallProps, bodyBytes: number): Partial<Record<ManagedRuleGroupName, Record<string, ManagedRuleAction>>> {
+  private managedOverrides(props: ApiFirewallProps, countCrsBodySize: boolean): Partial<Record<ManagedRuleGroupName, Record<string, ManagedRuleAction>>> {
     const result: Partial<Record<ManagedRuleGroupName, Record<string, ManagedRuleAction>>> = {};
-    if (bodyBytes > CRS_BODY_SIZE_LIMIT_BYTES) {
-      // The API legitimately takes bodies above 8 KB: the BodySizeLimit rule enforces its real limit.
+    if (countCrsBodySize) {
+      // The BodySizeLimit rule enforces the API's real limit on every route (server-to-server ones too);
+      // the group's fixed 8 KB rule would only disagree with it.
       result.AWSManagedRulesCommonRuleSet = { [CRS_BODY_SIZE_RULE]: 'count' };
     }
     const known = new Set<string>(MANAGED_RULE_GROUPS.map((g) => g.name));
@@ -443,6 +485,16 @@ export class ApiFirewall extends Construct {
       }
     }
     return result;
+  }
+
+  private resolveServerToServerRoutes(props: ApiFirewallProps): RouteDefinition[] {
+    if (props.serverToServerRoutes === undefined) return props.routes.filter((r) => isPublicRoute(r) && r.body !== undefined);
+    const byKey = new Map(props.routes.map((r) => [routeKey(r), r]));
+    return props.serverToServerRoutes.map((key, i) => {
+      const route = byKey.get(key);
+      requireProp(route !== undefined, this, `serverToServerRoutes[${i}]`, `"${key}" is not a route of the route table (write it as \`METHOD /path\`)`);
+      return route;
+    });
   }
 
   private ipSetStatement(prop: 'ipAllowList' | 'ipDenyList', cidrs: readonly string[]): CfnWebACL.StatementProperty {

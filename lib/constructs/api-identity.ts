@@ -31,6 +31,8 @@ import { requireProp, SecureApiConfigError } from '../errors';
 import { protectionOf, routeKey, RouteDefinition, RouteTable, routeTableProblems } from '../routes';
 import { SecureFunction, SecureFunctionOptions } from './secure-function';
 import { pascal } from '../common/naming';
+import { markRouteTableAuthorizer } from '../common/library-authorizer';
+import { defaultCognitoDomainPrefix } from '../common/unique-names';
 
 /** How much of Cognito's threat protection (PLUS feature plan) is on. */
 export enum ThreatProtection {
@@ -164,8 +166,9 @@ export interface ApiIdentityProps {
    * Prefix of the Cognito domain `https://<prefix>.auth.<region>.amazoncognito.com` that serves the
    * OAuth endpoints (`/oauth2/authorize`, `/oauth2/token`, `/oauth2/revoke`). Globally unique per region;
    * lowercase letters, digits and hyphens; must not contain `aws`, `amazon` or `cognito`.
-   * Required for a new pool; with an existing `userPool`, omit it when the pool already has a domain.
-   * @default - no domain is added (existing `userPool` only)
+   * With an existing `userPool`, omit it when the pool already has a domain.
+   * @default - a new pool gets `<stack name>-<account id>` ({@link defaultCognitoDomainPrefix}), unique per
+   * account and region; an existing `userPool` gets no domain
    */
   readonly domainPrefix?: string;
   /** The browser/mobile app client (authorization code + PKCE). */
@@ -276,10 +279,9 @@ export class ApiIdentity extends Construct {
   constructor(scope: Construct, id: string, props: ApiIdentityProps) {
     super(scope, id);
     this.validateRoutes(props);
-    if (props.domainPrefix !== undefined || props.userPool === undefined) {
-      requireProp(props.domainPrefix !== undefined, this, 'domainPrefix', 'is required when ApiIdentity builds the user pool');
-      this.validateDomainPrefix(props.domainPrefix);
-    }
+    if (props.domainPrefix !== undefined) this.validateDomainPrefix(props.domainPrefix);
+    // A fixed prefix collides with every other account that deployed it: derive one for a new pool unless given.
+    const domainPrefix = props.domainPrefix ?? (props.userPool === undefined ? defaultCognitoDomainPrefix(this) : undefined);
     const routeScopes = new Set(props.routes.flatMap((r) => protectionOf(r)?.scopes ?? []));
 
     const client = props.publicClient;
@@ -316,8 +318,8 @@ export class ApiIdentity extends Construct {
     }
     this.userPool = props.userPool ?? this.createUserPool(props);
 
-    if (props.domainPrefix !== undefined) {
-      this.domain = this.userPool.addDomain('Domain', { cognitoDomain: { domainPrefix: props.domainPrefix } });
+    if (domainPrefix !== undefined) {
+      this.domain = this.userPool.addDomain('Domain', { cognitoDomain: { domainPrefix } });
       this.tokenEndpoint = `${this.domain.baseUrl()}/oauth2/token`;
     }
 
@@ -468,6 +470,8 @@ export class ApiIdentity extends Construct {
       authorizerName: `${Stack.of(this).stackName}-${this.node.id}`.slice(0, 128),
     });
     if (bound) this.node.addValidation({ validate: () => this.mtlsProblems(rules) });
+    // SecureRestApi accepts only an authorizer that enforces its route table: this one, for these rules.
+    markRouteTableAuthorizer(this.authorizer, this.routePolicy);
   }
 
   /**

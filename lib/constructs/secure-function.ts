@@ -1,8 +1,8 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { Duration, Token, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Token, Validations } from 'aws-cdk-lib';
 import { ISecurityGroup, IVpc, SubnetSelection, SubnetType } from 'aws-cdk-lib/aws-ec2';
-import { IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { IKey } from 'aws-cdk-lib/aws-kms';
 import { ApplicationLogLevel, Code, LoggingFormat, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -204,11 +204,39 @@ export class SecureFunction extends NodejsFunction {
     this.executionRole = role;
     // With an explicit role CDK adds no log permissions: grant writes to this function's log group only.
     logGroup.grantWrite(role);
+    if (props.vpc) this.grantNetworkInterfaces(role);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'Resource::* appears only for actions that support no resource-level permissions: X-Ray PutTraceSegments/PutTelemetryRecords, and secretsmanager:GetRandomPassword on rotation functions; every other statement of this role names its resources.',
+      reason: 'Resource::* appears only for actions that support no resource-level permissions: X-Ray PutTraceSegments/PutTelemetryRecords, secretsmanager:GetRandomPassword on rotation functions and ec2:DescribeNetworkInterfaces on functions in a VPC (Lambda documents that it works only on "*"); every other statement of this role names its resources.',
     });
     this.acknowledgeComplianceRules(role, props);
+  }
+
+  /**
+   * The ENI permissions Lambda checks on the execution role at CreateFunction for a function in a VPC
+   * (what AWSLambdaVPCAccessExecutionRole grants, minus its logs:* on every log group). CDK attaches that
+   * managed policy only to roles it creates; this function brings its own role. They sit in the role's
+   * default policy, which the function resource already depends on (CloudFormation creates it first).
+   */
+  private grantNetworkInterfaces(role: Role): void {
+    // DescribeNetworkInterfaces only works on "*" (Lambda developer guide, configuration-vpc).
+    role.addToPrincipalPolicy(new PolicyStatement({
+      sid: 'LambdaVpcDescribeNetworkInterfaces',
+      actions: ['ec2:DescribeNetworkInterfaces'],
+      resources: ['*'],
+    }));
+    // Scoped to this account and region. No ec2:Vpc/ec2:Subnet condition: Lambda's permission check at
+    // CreateFunction evaluates the role against network-interface/* without that context, so a
+    // condition on it would make the check (and the deployment) fail.
+    role.addToPrincipalPolicy(new PolicyStatement({
+      sid: 'LambdaVpcManageNetworkInterfaces',
+      actions: ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+      resources: [`arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:*/*`],
+    }));
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:*/*]',
+      reason: 'Lambda creates, deletes and re-addresses the function\'s network interfaces itself; their ids (and those of the subnets and security groups a new interface touches) are unknown before Lambda makes them, so the statement is scoped to this account and region, as the Lambda developer guide recommends for DeleteNetworkInterface.',
+    });
   }
 
   private acknowledgeComplianceRules(role: Role, props: SecureFunctionProps): void {
@@ -220,7 +248,7 @@ export class SecureFunction extends NodejsFunction {
       ['PCI.DSS.321', 'NIST.800.53.R5']);
     if (props.reservedConcurrentExecutions === undefined) {
       acknowledgeRule(this, 'LambdaConcurrency',
-        'Concurrency is capped upstream by the stage, per-method and usage-plan throttles and the WAF rate rules; reserving it per function can make the stack undeployable in accounts with the default quota. Set `reservedConcurrentExecutions` (the regulated profile does).',
+        'Concurrency is capped upstream by the stage, per-method and usage-plan throttles and the WAF rate rules; reserving it per function can make the stack undeployable in accounts with the default quota. Set `reservedConcurrentExecutions` (the example\'s regulated profile does with financialApi:reservedConcurrency) and declare the account quota to the preflight.',
         ['NIST.800.53.R5']);
     }
     if (props.vpc === undefined) {

@@ -1,9 +1,9 @@
 import * as path from 'path';
-import { Annotations, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import {
-  AccessLogFormat, ApiKeySourceType, AuthorizationType, DomainName, EndpointAccessMode, EndpointType,
-  IAuthorizer, IModel, LambdaIntegration, LogGroupLogDestination, Method, MethodLoggingLevel, MethodOptions,
-  MTLSConfig, RequestValidator, RestApi, SecurityPolicy, Stage,
+  AccessLogFormat, ApiKeySourceType, AuthorizationType, CfnClientCertificate, CfnMethod, CfnStage, ConnectionType, DomainName,
+  EndpointAccessMode, EndpointType, HttpIntegration, IAuthorizer, IModel, Integration, LambdaIntegration, LogGroupLogDestination,
+  Method, MethodDeploymentOptions, MethodLoggingLevel, MTLSConfig, RequestValidator, RestApi, SecurityPolicy, Stage,
 } from 'aws-cdk-lib/aws-apigateway';
 import { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { IKey } from 'aws-cdk-lib/aws-kms';
@@ -14,6 +14,8 @@ import { Construct } from 'constructs';
 import { toJSONSchema, type $ZodType } from 'zod/v4/core';
 import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, SECURITY_HEADERS } from '../../lambda/runtime/security-headers';
 import { secureLogGroup } from '../common/encryption';
+import { findHandlerEntry } from '../common/handler-entry';
+import { routePolicyMismatches, routePolicyOfAuthorizer } from '../common/library-authorizer';
 import { kebab, pascal } from '../common/naming';
 import { requireValidThrottle, stageMethodThrottle } from '../common/throttle';
 import { acknowledgeRule } from '../compliance/acknowledge';
@@ -21,13 +23,16 @@ import {
   DEFAULT_MAX_BODY_BYTES, DEFAULT_STAGE_NAME, DEFAULT_STAGE_THROTTLE, GATEWAY_ERRORS,
   METHOD_THROTTLE_BY_SENSITIVITY, Sensitivity, ThrottleLimits,
 } from '../defaults/api';
+import { DRAFT4_STRING_FORMATS } from '../defaults/api-models';
 import { accessLogFormatString } from '../defaults/logging';
 import { requireProp, SecureApiConfigError } from '../errors';
+import { Preflight, PreflightOptions } from '../preflight';
 import {
   isPublicRoute, pathParameters, routeKey, RouteDefinition, RouteTable, routeTableProblems, sensitivityOf,
 } from '../routes';
 import { ApiAlarms, ApiAlarmsOptions } from './api-alarms';
 import { ApiFirewall, ApiFirewallOptions } from './api-firewall';
+import { HttpBackend } from './http-backend';
 import { SecureFunction, SecureFunctionOptions } from './secure-function';
 import { UsagePlanTiers, UsagePlanTiersOptions } from './usage-plan-tiers';
 
@@ -60,6 +65,15 @@ export interface SecureDomainOptions {
   readonly basePath?: string;
 }
 
+/** Why a foreign authorizer is acceptable: see `SecureRestApiProps.unsafeAcceptForeignAuthorizer`. */
+export interface ForeignAuthorizerAcceptance {
+  /**
+   * Why this authorizer enforces what the route table declares (at least 10 characters), e.g. which
+   * team reviewed it and where its scope checks are tested. Shown in the warning and the security report.
+   */
+  readonly reason: string;
+}
+
 /** Props of {@link SecureRestApi}. */
 export interface SecureRestApiProps {
   /** The route table: the single place where routes are declared. */
@@ -80,7 +94,17 @@ export interface SecureRestApiProps {
    */
   readonly handlers?: Readonly<Record<string, IFunction>>;
   /**
-   * Directory holding `<handler>.ts` entry files, built as {@link SecureFunction}s.
+   * Existing HTTPS services per handler name: a route whose `handler` names one is proxied to it
+   * (`HTTP_PROXY`) instead of a Lambda function, with the same authorizer, model, parameters, throttles,
+   * WAF rules, alarms and OpenAPI as any route. A name may not be in both `handlers` and `backends`.
+   * See {@link HttpBackend} and docs/backends.md for what such a backend must do itself.
+   * @default - no HTTP backends
+   */
+  readonly backends?: Readonly<Record<string, HttpBackend>>;
+  /**
+   * Directory holding one entry file per handler, `<handler>.ts`, `.mts`, `.js`, `.mjs` or `.cjs`, built
+   * as {@link SecureFunction}s with the consumer's esbuild. A TypeScript source wins over a compiled `.js`
+   * beside it; two sources of one language (`x.ts` and `x.mts`) or a missing entry fail synth.
    * @default - none: every handler must be in `handlers`
    */
   readonly handlersDir?: string;
@@ -90,9 +114,24 @@ export interface SecureRestApiProps {
   readonly serviceName?: string;
   /**
    * Authorizer for every route that is not public. Required as soon as one route is protected.
+   *
+   * Only an authorizer that enforces this route table is accepted: `ApiIdentity.authorizer` built from
+   * the same routes (every scope of a route required, plus one of its groups). A Cognito user-pools
+   * authorizer (`CognitoUserPoolsAuthorizer`) is refused: it accepts a token holding any one of a
+   * method's scopes and ignores groups. IAM authorization is refused. Another TOKEN/REQUEST authorizer is
+   * refused unless `unsafeAcceptForeignAuthorizer` says why it is safe.
    * @default - none (only public routes allowed)
    */
   readonly authorizer?: IAuthorizer;
+  /**
+   * Accept a Lambda TOKEN/REQUEST authorizer that the library did not build. The gateway then enforces
+   * whatever that authorizer decides, not the route table's scopes and groups; the handler kit still
+   * needs the authorizer context of `lambda/runtime/authorizer-context.ts`. Warned at synth
+   * (`secure-rest-api:foreign-authorizer`) and the reason is recorded on every protected method's
+   * acknowledgement, so it shows in the security report. Never accepts a Cognito or IAM authorizer.
+   * @default - only the library's own authorizer is accepted
+   */
+  readonly unsafeAcceptForeignAuthorizer?: ForeignAuthorizerAcceptance;
   /** @default 'v1' */
   readonly stageName?: string;
   /**
@@ -117,13 +156,29 @@ export interface SecureRestApiProps {
    */
   readonly maxBodyBytes?: number;
   /**
-   * Create the account-level CloudWatch role that API Gateway needs for execution logs.
-   * Turn off only if the account already has one.
-   * @default true
+   * Create the account-level CloudWatch role that API Gateway needs for execution logs, and point the
+   * region's `AWS::ApiGateway::Account` setting at it. That setting is one per account and region: it
+   * replaces a role the account already has (common in landing-zone accounts, where the platform team
+   * owns it), and the role is retained when the stack is deleted. Turn it on in an account where no API
+   * Gateway CloudWatch role is set yet (a fresh account): without one, creating a stage with execution
+   * logging fails ("CloudWatch Logs role ARN must be set in account settings"). docs/deploy.md has the check.
+   * @default false
    */
   readonly cloudWatchRole?: boolean;
+  /**
+   * Name of the REST API (the `ApiName` dimension of its CloudWatch metrics, alarms and dashboard). Must be
+   * unique in the account and region, or metrics of two APIs merge.
+   * @default - derived from the stack and construct path (`Names.uniqueResourceName`)
+   */
+  readonly restApiName?: string;
   /** @default - a description naming the construct */
   readonly description?: string;
+  /**
+   * Options of the deploy preflight this API applies to its stack (`Preflight.of(stack)`): what the template
+   * cannot know about the target account, e.g. its Lambda concurrency quota.
+   * @default - context `secure-api:accountConcurrencyLimit`, no skipped checks
+   */
+  readonly preflight?: PreflightOptions;
 
   // ---- Edge protection (issue #5): WAF web ACL and usage-plan tiers ----
   /**
@@ -190,6 +245,11 @@ export class SecureRestApi extends Construct {
   public readonly stage: Stage;
   /** The access-log group (JSON, one line per request). */
   public readonly accessLogGroup: ILogGroup;
+  /**
+   * The execution-log group `API-Gateway-Execution-Logs_<restApiId>/<stage>`, created by the stack (KMS,
+   * retention, RETAIN) before the stage, so API Gateway never creates it unencrypted and never expiring.
+   */
+  public readonly executionLogGroup: ILogGroup;
   /** The validator every method uses (body + parameters). */
   public readonly requestValidator: RequestValidator;
   /** The route table this API was built from. */
@@ -200,6 +260,14 @@ export class SecureRestApi extends Construct {
   public readonly allowedOrigins: readonly string[];
   /** The function behind each handler name. */
   public readonly functions: ReadonlyMap<string, IFunction>;
+  /** The HTTP backend behind each handler name that routes to one. */
+  public readonly backends: ReadonlyMap<string, HttpBackend>;
+  /**
+   * The client certificate the stage presents to HTTP backends (created when there is one): a backend
+   * reachable from the internet must accept only requests that present it. API Gateway issues it for
+   * 365 days; rotate it before it expires.
+   */
+  public readonly backendClientCertificate?: CfnClientCertificate;
   /** The API Gateway method of each route, by `routeKey` (`POST /payments`). */
   public readonly methods: ReadonlyMap<string, Method>;
   /** The custom domain, if any. */
@@ -219,6 +287,7 @@ export class SecureRestApi extends Construct {
     this.props = props;
     this.routes = props.routes;
     this.functions = this.functionsByName;
+    this.backends = new Map(Object.entries(props.backends ?? {}).filter(([name]) => props.routes.some((r) => r.handler === name)));
     this.allowedOrigins = this.validateOrigins(props.allowedOrigins, props.allowCredentials ?? false);
     this.maxBodyBytes = props.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     requireProp(Number.isInteger(this.maxBodyBytes) && this.maxBodyBytes > 0 && this.maxBodyBytes <= 10 * 1024 * 1024,
@@ -241,21 +310,33 @@ export class SecureRestApi extends Construct {
       retention: props.logRetention,
     });
 
-    const methodOptions: Record<string, MethodOptions & { throttlingRateLimit: number; throttlingBurstLimit: number }> = {};
+    const methodOptions: Record<string, MethodDeploymentOptions> = {};
     for (const route of props.routes) {
       const limits = stageMethodThrottle(sensitivityOf(route), stageThrottle, methodThrottle);
-      methodOptions[`${route.path}/${route.method}`] = { throttlingRateLimit: limits.rateLimit, throttlingBurstLimit: limits.burstLimit };
+      // A per-method entry does not inherit the stage's `/*/*` settings: without these three it runs
+      // with execution logs and detailed metrics off.
+      methodOptions[`${route.path}/${route.method}`] = {
+        throttlingRateLimit: limits.rateLimit,
+        throttlingBurstLimit: limits.burstLimit,
+        loggingLevel: MethodLoggingLevel.ERROR,
+        metricsEnabled: true,
+        dataTraceEnabled: false,
+      };
     }
+    const restApiName = props.restApiName ?? Names.uniqueResourceName(this, { maxLength: 255, separator: '-' });
 
     this.api = new RestApi(this, 'Api', {
+      restApiName,
       description: props.description ?? `Secure REST API ${this.node.path}`,
       endpointConfiguration: { types: [EndpointType.REGIONAL] },
       // With a custom domain, the execute-api URL would bypass its TLS policy and mTLS.
       disableExecuteApiEndpoint: props.domain !== undefined,
       // The authorizer hands API Gateway the caller's usage key: no key ever ships to a client.
       apiKeySourceType: props.apiKeySource ?? ApiKeySourceType.AUTHORIZER,
-      cloudWatchRole: props.cloudWatchRole ?? true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      cloudWatchRole: props.cloudWatchRole ?? false,
+      // The account setting keeps pointing at the role after the stack is gone: deleting it would break
+      // execution logs of every API in the region.
+      ...(props.cloudWatchRole === true ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
       failOnWarnings: true,
       deployOptions: {
         stageName: props.stageName ?? DEFAULT_STAGE_NAME,
@@ -281,6 +362,7 @@ export class SecureRestApi extends Construct {
       } : undefined,
     });
     this.stage = this.api.deploymentStage;
+    this.executionLogGroup = this.addExecutionLogGroup(props);
 
     this.requestValidator = this.api.addRequestValidator('BodyAndParams', {
       validateRequestBody: true,
@@ -288,6 +370,7 @@ export class SecureRestApi extends Construct {
     });
 
     this.addGatewayResponses();
+    if (this.backends.size > 0) this.backendClientCertificate = this.addBackendClientCertificate();
     this.methods = this.addRoutes(props);
     this.acknowledgeFindings();
 
@@ -324,8 +407,17 @@ export class SecureRestApi extends Construct {
       accessLogGroup: this.accessLogGroup,
     });
     for (const fn of new Set(this.functionsByName.values())) this.alarms.monitorFunction(fn);
+    for (const [name, backend] of this.backends) {
+      this.alarms.monitorHttpBackend(name, {
+        routes: props.routes.filter((r) => r.handler === name),
+        timeout: backend.timeout,
+      });
+    }
     if (this.firewall) this.alarms.monitorWebAcl(this.firewall.metricName);
     // ---- end monitoring ----
+
+    // What would only fail at deploy or run time fails (or warns) at synth, for the whole stack.
+    Preflight.of(this, props.preflight);
   }
 
   /** The function behind a handler name (throws if unknown). */
@@ -344,11 +436,15 @@ export class SecureRestApi extends Construct {
 
   private addRoutes(props: SecureRestApiProps): Map<string, Method> {
     const methods = new Map<string, Method>();
-    const integrations = new Map<string, LambdaIntegration>();
+    const integrations = new Map<string, Integration>();
     props.routes.forEach((route, i) => {
-      const fn = this.resolveHandler(route, i, props);
-      let integration = integrations.get(route.handler);
-      if (!integration) {
+      const backend = this.backends.get(route.handler);
+      let integration = backend ? undefined : integrations.get(route.handler);
+      if (backend) {
+        // One integration per route: the backend URL carries the route's own path.
+        integration = backendIntegration(route, backend);
+      } else if (!integration) {
+        const fn = this.resolveHandler(route, i, props);
         // allowTestInvoke: false keeps the console test-invoke permission (which skips the authorizer) off.
         integration = new LambdaIntegration(fn, { proxy: true, allowTestInvoke: false });
         integrations.set(route.handler, integration);
@@ -382,15 +478,53 @@ export class SecureRestApi extends Construct {
           id: 'AwsSolutions-COG4',
           reason: `Public by decision in the route table: ${route.auth.reason}`,
         });
+      } else if (props.unsafeAcceptForeignAuthorizer) {
+        Validations.of(method).acknowledge({
+          id: 'AwsSolutions-COG4',
+          reason: `Protected by a Lambda authorizer the library did not build, accepted by unsafeAcceptForeignAuthorizer: ${props.unsafeAcceptForeignAuthorizer.reason}`,
+        });
       } else {
         Validations.of(method).acknowledge({
           id: 'AwsSolutions-COG4',
           reason: 'Protected by a Lambda REQUEST authorizer that verifies Cognito access tokens with aws-jwt-verify: unlike the Cognito authorizer it enforces all required scopes (AND) plus group membership per route and returns a policy that stays correct under caching.',
         });
       }
+      if (backend?.connection.kind === 'vpc-link-v2') {
+        // CDK 2.276's Integration has no VPC link V2 target: set it on the L1, and make a change of
+        // link or load balancer produce a new deployment like any other method change.
+        const cfn = method.node.defaultChild as CfnMethod;
+        cfn.addPropertyOverride('Integration.ConnectionType', ConnectionType.VPC_LINK);
+        cfn.addPropertyOverride('Integration.ConnectionId', backend.connection.vpcLinkId);
+        cfn.addPropertyOverride('Integration.IntegrationTarget', backend.connection.loadBalancerArn);
+        this.api.latestDeployment?.addToLogicalId({ [routeKey(route)]: { vpcLinkV2: backend.connection.vpcLinkId, target: backend.connection.loadBalancerArn } });
+      }
       methods.set(routeKey(route), method);
     });
     return methods;
+  }
+
+  /** Presented by the stage to HTTP backends, so they can refuse anything that did not come through the gateway. */
+  private addBackendClientCertificate(): CfnClientCertificate {
+    const certificate = new CfnClientCertificate(this, 'BackendClientCertificate', {
+      description: `Client certificate ${this.node.path} presents to its HTTP backends`,
+    });
+    (this.stage.node.defaultChild as CfnStage).clientCertificateId = certificate.attrClientCertificateId;
+    return certificate;
+  }
+
+  /** Backends: names unique across `handlers`, used by a route, reached over TLS; credential forwarding warned. */
+  private validateBackends(props: SecureRestApiProps): void {
+    for (const [name, backend] of Object.entries(props.backends ?? {})) {
+      const prop = `backends.${name}`;
+      requireProp(backend instanceof HttpBackend, this, prop, 'must be built with HttpBackend.fromUrl / fromVpcLink / fromVpcLinkV2');
+      requireProp(props.handlers?.[name] === undefined, this, prop, `"${name}" is also in \`handlers\`; a handler name targets one function or one backend`);
+      requireProp(props.routes.some((r) => r.handler === name), this, prop, `no route uses "${name}" (a route targets a backend by naming it as its \`handler\`)`);
+      backend.validate(this, prop);
+      if (backend.forwardCredentials) {
+        Annotations.of(this).addWarningV2('secure-rest-api:backend-forwards-credentials',
+          `${prop}.forwardCredentials: the client's Authorization token and API key reach the backend ${backend.baseUrl}; it must keep them out of its logs.`);
+      }
+    }
   }
 
   private resolveHandler(route: RouteDefinition, index: number, props: SecureRestApiProps): IFunction {
@@ -403,9 +537,10 @@ export class SecureRestApi extends Construct {
       throw new SecureApiConfigError(this, `routes[${index}].handler`,
         `handler "${route.handler}" is not in \`handlers\` and no \`handlersDir\` is set`);
     }
+    const entry = this.handlerEntry(route, index, props.handlersDir);
     const fn = new SecureFunction(this, `${pascal(route.handler)}Function`, {
       ...props.functionDefaults,
-      entry: path.join(props.handlersDir, `${route.handler}.ts`),
+      entry,
       serviceName: props.serviceName ?? kebab(this.node.id),
       description: `Handler ${route.handler} of ${this.node.path}`,
       environment: {
@@ -418,6 +553,21 @@ export class SecureRestApi extends Construct {
     return fn;
   }
 
+  /** `<handlersDir>/<handler>.{ts,mts,js,mjs,cjs}`; a missing or ambiguous entry fails synth here, not in esbuild. */
+  private handlerEntry(route: RouteDefinition, index: number, handlersDir: string): string {
+    requireProp(!Token.isUnresolved(handlersDir), this, 'handlersDir', 'must be a literal path (it is read at synth)');
+    const found = findHandlerEntry(handlersDir, route.handler);
+    if (found.kind === 'ambiguous') {
+      throw new SecureApiConfigError(this, `routes[${index}].handler`,
+        `handler "${route.handler}" of ${routeKey(route)} has several entry files (${found.candidates.map((c) => path.basename(c)).join(', ')}) in ${handlersDir}; keep one`);
+    }
+    if (found.kind === 'missing') {
+      throw new SecureApiConfigError(this, `routes[${index}].handler`,
+        `no entry for handler "${route.handler}" of ${routeKey(route)}: none of ${found.searched.join(', ')} exists in ${handlersDir} (or put the function in \`handlers\`)`);
+    }
+    return found.entry;
+  }
+
   private bodyModel(route: RouteDefinition, index: number): IModel {
     const schema = jsonSchemaDraft4(route.body as $ZodType, this, `routes[${index}].body`);
     return this.api.addModel(`${pascal(operationName(route))}Body`, {
@@ -426,6 +576,19 @@ export class SecureRestApi extends Construct {
       // The draft-4 document produced by Zod passes through CDK's schema mapper unchanged.
       schema,
     });
+  }
+
+  private addExecutionLogGroup(props: SecureRestApiProps): ILogGroup {
+    const stageName = props.stageName ?? DEFAULT_STAGE_NAME;
+    // The name API Gateway writes execution logs to. It carries the REST API id, which is new on every
+    // creation, so the retained group of a deleted stack never blocks the next deployment.
+    const group = secureLogGroup(this, 'ExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${stageName}`,
+      encryptionKey: props.logEncryptionKey,
+      retention: props.logRetention,
+    });
+    this.stage.node.addDependency(group);
+    return group;
   }
 
   private addGatewayResponses(): void {
@@ -458,9 +621,11 @@ export class SecureRestApi extends Construct {
     acknowledgeRule(stageResource, 'APIGWCacheEnabledAndEncrypted',
       'No response cache on purpose: responses carry one customer\'s financial data and a stage cache keyed without the caller would serve it to another; with no cache there is no cached data to encrypt.',
       ['PCI.DSS.321', 'NIST.800.53.R5']);
-    acknowledgeRule(stageResource, 'APIGWSSLEnabled',
-      'The rule asks for a backend client certificate, which API Gateway presents only to HTTP integrations; every integration here is AWS_PROXY to Lambda, invoked over AWS\'s signed internal path.',
-      ['PCI.DSS.321', 'NIST.800.53.R5']);
+    if (!this.backendClientCertificate) {
+      acknowledgeRule(stageResource, 'APIGWSSLEnabled',
+        'The rule asks for a backend client certificate, which API Gateway presents only to HTTP integrations; every integration here is AWS_PROXY to Lambda, invoked over AWS\'s signed internal path.',
+        ['PCI.DSS.321', 'NIST.800.53.R5']);
+    }
     const cwRole = this.api.node.tryFindChild('CloudWatchRole');
     if (cwRole) {
       Validations.of(cwRole).acknowledge({
@@ -544,6 +709,43 @@ export class SecureRestApi extends Construct {
       requireProp(props.authorizer !== undefined, this, 'authorizer',
         `routes[${protectedIndex}] (${routeKey(props.routes[protectedIndex] as RouteDefinition)}) is protected but no authorizer is set; mark it \`auth: { public: true, reason }\` or pass an authorizer`);
     }
+    this.validateAuthorizer(props);
+    this.validateBackends(props);
+  }
+
+  /** Refuses any authorizer that would not enforce the route table's scopes (all) and groups (any). */
+  private validateAuthorizer(props: SecureRestApiProps): void {
+    const { authorizer, unsafeAcceptForeignAuthorizer: acceptance } = props;
+    if (!authorizer) {
+      requireProp(acceptance === undefined, this, 'unsafeAcceptForeignAuthorizer', 'is set but no `authorizer` is given; remove it');
+      return;
+    }
+    const policy = routePolicyOfAuthorizer(authorizer);
+    if (policy) {
+      requireProp(acceptance === undefined, this, 'unsafeAcceptForeignAuthorizer',
+        'the authorizer is the library\'s own (ApiIdentity); remove the opt-out so the route table stays enforced');
+      const mismatch = routePolicyMismatches(props.routes, policy)[0];
+      if (mismatch) {
+        throw new SecureApiConfigError(this, 'authorizer',
+          `was built from another route table: ${mismatch.message} (${mismatch.prop}); build the ApiIdentity from the same \`routes\``);
+      }
+      return;
+    }
+    const type = authorizer.authorizationType;
+    if (type === AuthorizationType.COGNITO) {
+      throw new SecureApiConfigError(this, 'authorizer',
+        'a Cognito user-pools authorizer lets through a token that holds any one of a method\'s scopes and ignores groups, so the route table\'s scopes (all required) and groups would not be enforced; use ApiIdentity (it can take an existing user pool) and pass `identity.authorizer`');
+    }
+    if (type !== undefined && type !== AuthorizationType.CUSTOM) {
+      throw new SecureApiConfigError(this, 'authorizer',
+        `${type} authorization does not check the route table's scopes and groups; use ApiIdentity and pass \`identity.authorizer\``);
+    }
+    requireProp(acceptance !== undefined, this, 'authorizer',
+      'is not the authorizer of an ApiIdentity built from these routes, so nothing guarantees that the route table\'s scopes (all required) and groups are enforced; pass `identity.authorizer`, or set `unsafeAcceptForeignAuthorizer: { reason }` if your own Lambda authorizer enforces them');
+    requireProp(Token.isUnresolved(acceptance.reason) || acceptance.reason.trim().length >= 10, this, 'unsafeAcceptForeignAuthorizer.reason',
+      'say why the foreign authorizer enforces the route table (at least 10 characters)');
+    Annotations.of(this).addWarningV2('secure-rest-api:foreign-authorizer',
+      `unsafeAcceptForeignAuthorizer: protected routes use an authorizer the library did not build; the route table's scopes and groups are enforced only if it does so itself. Reason given: ${acceptance.reason}`);
   }
 
   private validateDomain(domain: SecureDomainOptions): void {
@@ -569,11 +771,41 @@ export class SecureRestApi extends Construct {
  * at synth rather than becoming an accept-anything `{}`; refinements (IBAN checksum) stay handler-only.
  */
 export function jsonSchemaDraft4(schema: $ZodType, scope: Construct, prop: string): Record<string, unknown> {
+  let doc: Record<string, unknown>;
   try {
-    return toJSONSchema(schema, { target: 'draft-04', io: 'input', unrepresentable: 'throw' });
+    doc = toJSONSchema(schema, { target: 'draft-04', io: 'input', unrepresentable: 'throw' });
   } catch (err) {
     throw new SecureApiConfigError(scope, prop, `cannot be expressed as JSON Schema: ${(err as Error).message}`);
   }
+  return stripUnsupportedFormats(doc);
+}
+
+const SCHEMA_MAP_KEYWORDS = new Set(['properties', 'patternProperties', 'definitions']);
+const SCHEMA_KEYWORDS = new Set(['items', 'additionalItems', 'additionalProperties', 'not', 'allOf', 'anyOf', 'oneOf']);
+
+/**
+ * A copy of a draft-4 schema without the `format` keywords API Gateway would misjudge: every format
+ * draft 4 does not define, and a draft-4 format where a `pattern` already states the shape (Zod emits
+ * both; API Gateway implements the draft-4 formats only partially, so the pattern is the one contract
+ * handlers and gateway share). Properties that happen to be named `format` are kept.
+ */
+export function stripUnsupportedFormats<T>(node: T): T {
+  if (Array.isArray(node)) return node.map((n: unknown) => stripUnsupportedFormats(n)) as T;
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  const source = node as Record<string, unknown>;
+  for (const [key, value] of Object.entries(source)) {
+    if (key === 'format') {
+      if (typeof value === 'string' && DRAFT4_STRING_FORMATS.includes(value) && source.pattern === undefined) out[key] = value;
+    } else if (SCHEMA_MAP_KEYWORDS.has(key) && value !== null && typeof value === 'object') {
+      out[key] = Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, stripUnsupportedFormats(v)]));
+    } else if (SCHEMA_KEYWORDS.has(key)) {
+      out[key] = stripUnsupportedFormats(value);
+    } else {
+      out[key] = value;
+    }
+  }
+  return out as T;
 }
 
 /** Query parameters a route's `query` schema declares, with whether each is required. */
@@ -583,6 +815,20 @@ export function queryParameters(route: Pick<RouteDefinition, 'query'>, scope: Co
   requireProp(doc.type === 'object' && typeof doc.properties === 'object', scope, `routes[${index}].query`, 'must be an object schema');
   const required = new Set(Array.isArray(doc.required) ? doc.required as string[] : []);
   return Object.keys(doc.properties as object).sort().map((name) => [name, required.has(name)]);
+}
+
+/** The `HTTP_PROXY` integration of one route to a backend: `<baseUrl><path>`, principal headers, timeout, connection. */
+function backendIntegration(route: RouteDefinition, backend: HttpBackend): Integration {
+  const connection = backend.connection;
+  return new HttpIntegration(`${backend.baseUrl}${route.path}`, {
+    proxy: true,
+    httpMethod: route.method,
+    options: {
+      requestParameters: backend.requestParameters(pathParameters(route.path), isPublicRoute(route)),
+      timeout: backend.timeout,
+      ...(connection.kind === 'vpc-link' ? { connectionType: ConnectionType.VPC_LINK, vpcLink: connection.vpcLink } : {}),
+    },
+  });
 }
 
 /** A fully qualified DNS name (labels of 1..63 letters, digits, hyphens; a letter TLD), no backtracking regex. */

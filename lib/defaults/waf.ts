@@ -75,6 +75,7 @@ export const WAF_RULE_NAMES = Object.freeze({
   ipReputation: 'AWS-AWSManagedRulesAmazonIpReputationList',
   anonymousIp: 'AWS-AWSManagedRulesAnonymousIpList',
   commonRuleSet: 'AWS-AWSManagedRulesCommonRuleSet',
+  commonRuleSetBrowserRoutes: 'CommonRuleSetExceptServerToServerRoutes',
   knownBadInputs: 'AWS-AWSManagedRulesKnownBadInputsRuleSet',
   sqli: 'AWS-AWSManagedRulesSQLiRuleSet',
 });
@@ -98,6 +99,7 @@ export const WAF_RULE_PRIORITY: Readonly<Record<keyof typeof WAF_RULE_NAMES, num
   ipReputation: 60,
   anonymousIp: 70,
   commonRuleSet: 80,
+  commonRuleSetBrowserRoutes: 85,
   knownBadInputs: 90,
   sqli: 100,
 });
@@ -163,3 +165,35 @@ export const WAF_RESPONSE_BODY_KEYS = Object.freeze({
   tooManyRequests: 'too-many-requests',
   payloadTooLarge: 'payload-too-large',
 });
+
+/** Label namespace of the Common rule set: each of its rules labels what it matches `<namespace><Rule_Name>`. */
+export const CRS_LABEL_NAMESPACE = 'awswaf:managed:aws:core-rule-set:';
+
+/** A Common rule set rule that blocks legitimate server-to-server callers, and why it is relaxed for them. */
+export interface ServerToServerException {
+  /** Rule name inside `AWSManagedRulesCommonRuleSet`. */
+  readonly rule: string;
+  /** The label the rule adds to a matching request. */
+  readonly label: string;
+  /** Why server-to-server routes are exempt (the security report prints it). */
+  readonly reason: string;
+}
+
+/**
+ * Common rule set rules `ApiFirewall` sets to COUNT inside the group and blocks again, by their label,
+ * on every route except the server-to-server ones (webhooks and machine callbacks). `SizeRestrictions_BODY`
+ * is not here: it always counts, because the web ACL's own `BodySizeLimit` rule enforces the API's
+ * `maxBodyBytes` on every route, server-to-server ones included.
+ */
+export const CRS_SERVER_TO_SERVER_EXCEPTIONS: readonly ServerToServerException[] = Object.freeze([
+  {
+    rule: 'NoUserAgent_HEADER',
+    label: `${CRS_LABEL_NAMESPACE}NoUserAgent_Header`,
+    reason: 'HTTP clients of payment processors and back ends often send no User-Agent; its absence says nothing about a signed server-to-server request, whose HMAC signature or token the handler or authorizer checks.',
+  },
+  {
+    rule: 'CrossSiteScripting_BODY',
+    label: `${CRS_LABEL_NAMESPACE}CrossSiteScripting_Body`,
+    reason: 'Server-to-server JSON bodies (processor event descriptions, remittance text) may legitimately contain markup-like text; they are never rendered by a browser from this API, are validated by the gateway model and Zod, and a forged body fails the signature check.',
+  },
+]);

@@ -18,15 +18,24 @@ export function appSettings(app: App): Omit<FinancialApiStackProps, 'env'> {
   if (domainName && !certificateArn) {
     throw new Error(`context ${PREFIX}domainName is set but ${PREFIX}certificateArn is empty: a custom domain needs its ACM certificate`);
   }
+  const limit = stringContext(app, 'accountConcurrencyLimit') ?? numberContext(app, 'accountConcurrencyLimit');
+  const accountConcurrencyLimit = limit === undefined ? undefined : Number(limit);
+  if (accountConcurrencyLimit !== undefined && !(Number.isInteger(accountConcurrencyLimit) && accountConcurrencyLimit > 0)) {
+    throw new Error(`context ${PREFIX}accountConcurrencyLimit must be a positive integer (Service Quotas: Lambda "Concurrent executions"), got "${String(limit)}"`);
+  }
+  const reserve = context(app, 'reservedConcurrency');
   return {
     profile,
+    reserveConcurrency: reserve === true || reserve === 'true',
+    accountConcurrencyLimit,
     allowedOrigins: Array.isArray(origins)
       ? origins.map(String)
       : typeof origins === 'string' && origins.length > 0 ? origins.split(',').map((o) => o.trim()) : [],
     stageName: stringContext(app, 'stageName'),
     domain: domainName && certificateArn ? { domainName, certificateArn } : undefined,
     alarmEmail,
-    identity: authDomainPrefix && callbackUrls.length > 0
+    // No prefix in context: the stack derives `<stack name>-<account id>` (prefixes are unique across accounts).
+    identity: callbackUrls.length > 0
       ? { domainPrefix: authDomainPrefix, callbackUrls, logoutUrls: listContext(app, 'logoutUrls') }
       : undefined,
   };
@@ -46,4 +55,9 @@ function context(app: App, key: string): unknown {
 function stringContext(app: App, key: string): string | undefined {
   const value = context(app, key);
   return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+function numberContext(app: App, key: string): number | undefined {
+  const value = context(app, key);
+  return typeof value === 'number' ? value : undefined;
 }

@@ -21,12 +21,13 @@ const AUTHORIZER_SERVICE_NAME = 'api-authorizer';
  * - `standard`: functions outside a VPC, concurrency capped by throttles (rule-pack findings
  *   acknowledged with reasons).
  * - `regulated`: what PCI DSS / NIST 800-53 ask for beyond that, at a cost: handlers and the rotation
- *   function in an isolated VPC with flow logs and service endpoints (no NAT, no internet route) and
- *   reserved concurrency on every function.
+ *   function in an isolated VPC with flow logs and service endpoints (no NAT, no internet route); reserved
+ *   concurrency on every function when `reserveConcurrency` is on (opt-in: accounts with a low Lambda
+ *   quota cannot reserve any).
  */
 export type DeploymentProfile = 'standard' | 'regulated';
 
-/** Reserved concurrency per function in the regulated profile (sum stays far below the default 1,000 quota). */
+/** Reserved concurrency per function in the regulated profile with `reserveConcurrency` (172 in all: needs a quota of 272+). */
 export const REGULATED_CONCURRENCY = { handler: 20, authorizer: 50, rotation: 2 } as const;
 
 /** Settings of the example app, read from `cdk.json` context by `bin/app.ts`. */
@@ -39,6 +40,18 @@ export interface FinancialApiStackProps extends StackProps {
   readonly stageName?: string;
   /** Custom domain and its ACM certificate ARN. @default - no custom domain */
   readonly domain?: { readonly domainName: string; readonly certificateArn: string };
+  /**
+   * Reserve concurrency per function ({@link REGULATED_CONCURRENCY}) in the regulated profile. Needs an
+   * account quota of at least the total plus 100 (context `financialApi:reservedConcurrency`).
+   * @default false
+   */
+  readonly reserveConcurrency?: boolean;
+  /**
+   * The account's Lambda concurrency quota, checked at synth against the reservations (context
+   * `financialApi:accountConcurrencyLimit`).
+   * @default - unknown (a stack that reserves concurrency gets a warning)
+   */
+  readonly accountConcurrencyLimit?: number;
   /** Email address subscribed to the alarm topic. @default - no subscription */
   readonly alarmEmail?: string;
   /** Route table. @default PAYMENTS_ROUTES */
@@ -56,7 +69,7 @@ export interface FinancialApiStackProps extends StackProps {
    * Identity (issue #3): Cognito prefix domain and the app's OAuth redirect allow-lists.
    * @default - context `financialApi:authDomainPrefix`, `financialApi:callbackUrls`, `financialApi:logoutUrls`
    */
-  readonly identity?: { readonly domainPrefix: string; readonly callbackUrls: readonly string[]; readonly logoutUrls?: readonly string[] };
+  readonly identity?: { readonly domainPrefix?: string; readonly callbackUrls: readonly string[]; readonly logoutUrls?: readonly string[] };
   /**
    * Machine integrations (partners). @default - two partners: `acme-payments` (read + write, partner tier)
    * and `globex-treasury` (read, standard tier)
@@ -85,19 +98,21 @@ export class FinancialApiStack extends Stack {
 
     const regulated = (props.profile ?? 'standard') === 'regulated';
     this.network = regulated ? new PrivateNetwork(this, 'Network') : undefined;
+    const reserve = regulated && props.reserveConcurrency === true;
     const inVpc = (reservedConcurrentExecutions: number): SecureFunctionOptions =>
-      (this.network ? { vpc: this.network.vpc, reservedConcurrentExecutions } : {});
+      (this.network ? { vpc: this.network.vpc, ...(reserve ? { reservedConcurrentExecutions } : {}) } : {});
 
     // Identity (issue #3): scopes, groups and the authorizer's policy derive from the same route table.
     this.identity = new ApiIdentity(this, 'Identity', {
       authorizerFunction: regulated ? {
-        reservedConcurrentExecutions: REGULATED_CONCURRENCY.authorizer,
+        ...(reserve ? { reservedConcurrentExecutions: REGULATED_CONCURRENCY.authorizer } : {}),
         vpcExemptionReason: 'The authorizer downloads the user pool\'s JWKS from Cognito\'s public endpoint. A user pool with a domain (needed for the OAuth endpoints) cannot be reached through a Cognito VPC endpoint, so inside a VPC it would need a NAT route to the internet, a wider path than none. It reads no data store and holds no secret.',
       } : undefined,
       routes: props.routes ?? PAYMENTS_ROUTES,
       // Named here because the alarms read the authorizer's metrics by this `service` dimension.
       serviceName: AUTHORIZER_SERVICE_NAME,
-      domainPrefix: props.identity?.domainPrefix ?? 'financial-api-example-auth',
+      // Unset: `<stack name>-<account id>`, unique per account and region (a constant collides across accounts).
+      domainPrefix: props.identity?.domainPrefix,
       publicClient: {
         callbackUrls: props.identity?.callbackUrls ?? ['https://app.example.com/auth/callback'],
         logoutUrls: props.identity?.logoutUrls ?? ['https://app.example.com/'],
@@ -126,6 +141,7 @@ export class FinancialApiStack extends Stack {
       usagePlans: props.usagePlans,
       // Monitoring (issue #6): alarm e-mail from context `financialApi:alarmEmail`.
       alarms: { alarmEmail: props.alarmEmail },
+      preflight: { accountConcurrencyLimit: props.accountConcurrencyLimit },
     });
 
     this.identity.attachUsagePlans(this.api.usagePlans);

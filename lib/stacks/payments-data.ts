@@ -7,6 +7,7 @@ import { ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { libraryFunctionCode } from '../common/library-functions';
 import { PAYMENTS_TABLE } from '../../lambda/example/payments/payments-table';
+import { DEFAULT_PREVIOUS_GRACE_MS, PREVIOUS_GRACE_ENV } from '../../lambda/runtime/limits';
 import { SecureFunction, SecureFunctionOptions } from '../constructs/secure-function';
 import { SecureRestApi } from '../constructs/secure-rest-api';
 
@@ -24,6 +25,12 @@ export interface PaymentsDataProps {
   readonly rotationFunction?: SecureFunctionOptions;
   /** Powertools service name of the rotation function. @default 'payments-secrets' */
   readonly serviceName?: string;
+  /**
+   * How long a rotated-out secret value (AWSPREVIOUS: webhook secret, cursor key) is still accepted
+   * after the rotation that replaced it; `Duration.seconds(0)` refuses it at once.
+   * @default Duration.hours(24)
+   */
+  readonly previousSecretGrace?: Duration;
 }
 
 /** What one payments handler may do: the actions it calls and the secrets it reads. */
@@ -63,9 +70,11 @@ export class PaymentsData extends Construct {
   public readonly webhookSecret: ISecret;
   /** The function that rotates {@link cursorSecret}. */
   public readonly rotationFunction: SecureFunction;
+  private readonly previousSecretGrace: Duration;
 
   constructor(scope: Construct, id: string, props: PaymentsDataProps = {}) {
     super(scope, id);
+    this.previousSecretGrace = props.previousSecretGrace ?? Duration.millis(DEFAULT_PREVIOUS_GRACE_MS);
     this.key = props.encryptionKey ?? new Key(this, 'Key', {
       description: 'Encrypts the payments table and its secrets',
       enableKeyRotation: true,
@@ -124,7 +133,7 @@ export class PaymentsData extends Construct {
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const manualRotation = 'Shared with the external payment processor: a new value must be registered with the processor first, so rotation is a runbook (put the new value, the processor switches, AWSPREVIOUS keeps verifying meanwhile; docs/handlers.md), not a Lambda.';
+    const manualRotation = 'Shared with the external payment processor: a new value must be registered with the processor first, so rotation is a tested runbook (put the new value, the processor switches while AWSPREVIOUS verifies for at most the grace window, 24 h by default; revoke at once by removing AWSPREVIOUS; docs/handlers.md), not a Lambda on a schedule.';
     Validations.of(this.webhookSecret).acknowledge({ id: 'AwsSolutions-SMG4', reason: manualRotation });
     Validations.of(this.webhookSecret).acknowledge({ id: 'NIST.800.53.R5-SecretsManagerRotationEnabled', reason: manualRotation });
   }
@@ -153,6 +162,7 @@ export class PaymentsData extends Construct {
     // reads need Decrypt; writes also Encrypt and GenerateDataKey. Named actions, no wildcards.
     this.key.grant(fn, ...(access.writes ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt']));
     const env: Record<string, string> = { [PAYMENTS_TABLE.tableNameEnv]: this.table.tableName };
+    if (access.secrets.length > 0) env[PREVIOUS_GRACE_ENV] = String(this.previousSecretGrace.toSeconds());
     if (access.secrets.includes('cursor')) {
       this.cursorSecret.grantRead(fn, ['AWSCURRENT', 'AWSPREVIOUS']);
       env[PAYMENTS_TABLE.cursorSecretEnv] = this.cursorSecret.secretArn;

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import {
-  CreatePaymentBody, ListPaymentsQuery, Payment, PaymentIdParams, PaymentPage, PROCESSOR_SIGNATURE_HEADER, ProcessorWebhookBody,
+  AdminPaymentPage, CreatePaymentBody, ListPaymentsQuery, Payment, PaymentIdParams, PaymentPage, PROCESSOR_SIGNATURE_HEADER, ProcessorWebhookBody,
 } from '../../lambda/example/schemas/payments';
 import { ADMIN_STEP_UP_MAX_AUTH_AGE } from '../defaults/identity';
 import { openApiDocument, OpenApiResponse } from '../openapi';
@@ -93,7 +93,7 @@ export const PAYMENTS_RESPONSES: Readonly<Record<string, OpenApiResponse>> = Obj
   },
   'GET /payments': { status: 200, description: "A page of the caller's payments", schema: PaymentPage, schemaName: 'PaymentPage' },
   'GET /payments/{paymentId}': { status: 200, description: 'The payment', schema: Payment, schemaName: 'Payment' },
-  'GET /admin/payments': { status: 200, description: 'A page of all payments', schema: PaymentPage, schemaName: 'PaymentPage' },
+  'GET /admin/payments': { status: 200, description: 'A page of all payments, creditor IBANs masked', schema: AdminPaymentPage, schemaName: 'AdminPaymentPage' },
   'POST /webhooks/processor': {
     status: 200,
     description: 'Event applied, or acknowledged as a duplicate',

@@ -14,6 +14,7 @@ export interface LocalDynamo {
 }
 
 interface DynaliteServer {
+  keepAliveTimeout: number;
   listen(port: number, host: string, cb: (err?: Error) => void): void;
   address(): AddressInfo;
   close(cb: () => void): void;
@@ -30,6 +31,9 @@ export async function startDynalite(): Promise<LocalDynamo> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const dynalite = require('dynalite') as (opts: Record<string, unknown>) => DynaliteServer;
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  // Node's default (5 s) lets the server close an idle keep-alive socket just as the client reuses
+  // it (ECONNRESET with maxAttempts 1) when a slow, loaded test pauses between calls.
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve, reject) => server.listen(0, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
   const endpoint = `http://127.0.0.1:${server.address().port}`;
   const client = new DynamoDBClient({

@@ -3,6 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ApiFirewall, edgeProtectionMarkdown, edgeProtectionRows, routePathPattern, sensitiveRouteMatchers } from '../../lib/constructs/api-firewall';
 import { SecureRestApiProps } from '../../lib/constructs/secure-rest-api';
 import { DEFAULT_IP_RATE_LIMIT, DEFAULT_SENSITIVE_RATE_LIMIT, WAF_REDACTED_HEADERS, WAF_RULE_NAMES } from '../../lib/defaults/waf';
+import * as z from 'zod/mini';
 import { RouteDefinition } from '../../lib/routes';
 import { SECURITY_HEADERS } from '../../lambda/runtime/security-headers';
 import { nagFindings, testApp, testStack } from '../helpers/app';
@@ -90,9 +91,13 @@ describe('ApiFirewall: AWS managed rule groups', () => {
       .toEqual([{ Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } }]);
   });
 
-  test('with bodies up to 8 KB the Common rule set is untouched', () => {
+  test('with bodies up to 8 KB only the group\'s size rule counts: BodySizeLimit enforces the API\'s own (smaller or equal) limit', () => {
     const small = wafRules(buildApi({ maxBodyBytes: 8 * 1024 }).template());
-    expect(small.get('AWS-AWSManagedRulesCommonRuleSet')?.Statement.ManagedRuleGroupStatement.RuleActionOverrides).toBeUndefined();
+    expect(small.get('AWS-AWSManagedRulesCommonRuleSet')?.Statement.ManagedRuleGroupStatement.RuleActionOverrides)
+      .toEqual([{ Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } }]);
+    expect(small.get(WAF_RULE_NAMES.bodySize)?.Statement.SizeConstraintStatement.Size).toBe(8 * 1024);
+    // No server-to-server route in this table: the User-Agent and XSS rules block everywhere.
+    expect(small.has(WAF_RULE_NAMES.commonRuleSetBrowserRoutes)).toBe(false);
   });
 
   test('a single managed rule can be overridden, with a warning when it stops blocking', () => {
@@ -270,11 +275,63 @@ describe('ApiFirewall: IP lists and geo restriction', () => {
   });
 });
 
+describe('ApiFirewall: server-to-server routes (webhooks)', () => {
+  const WEBHOOK: RouteDefinition = {
+    method: 'POST', path: '/webhooks/processor', handler: 'health', body: z.strictObject({ id: z.string() }),
+    auth: { public: true, reason: 'Processor callback authenticated by an HMAC signature in the handler' },
+  };
+  const withWebhook = buildApi({ routes: [...ROUTES, WEBHOOK] });
+  const s2s = wafRules(withWebhook.template());
+  const crs = s2s.get(WAF_RULE_NAMES.commonRuleSet)?.Statement.ManagedRuleGroupStatement.RuleActionOverrides as { Name: string; ActionToUse: object }[];
+  const browserOnly = s2s.get(WAF_RULE_NAMES.commonRuleSetBrowserRoutes);
+  const labels = JSON.stringify(browserOnly?.Statement.AndStatement.Statements[0]);
+  const exempt = browserOnly?.Statement.AndStatement.Statements[1].NotStatement.Statement;
+
+  test('the public route with a body is the default server-to-server route', () => {
+    expect(withWebhook.api.firewall?.serverToServerRoutes).toEqual(['POST /webhooks/processor']);
+  });
+
+  test('NoUserAgent_HEADER and CrossSiteScripting_BODY count inside the group and are blocked again by label, except on the webhook', () => {
+    expect(crs).toEqual(expect.arrayContaining([
+      { Name: 'NoUserAgent_HEADER', ActionToUse: { Count: {} } },
+      { Name: 'CrossSiteScripting_BODY', ActionToUse: { Count: {} } },
+      { Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } },
+    ]));
+    expect(browserOnly?.Priority).toBeGreaterThan(s2s.get(WAF_RULE_NAMES.commonRuleSet)?.Priority as number);
+    expect(browserOnly?.Action).toEqual({ Block: {} });
+    expect(labels).toContain('awswaf:managed:aws:core-rule-set:NoUserAgent_Header');
+    expect(labels).toContain('awswaf:managed:aws:core-rule-set:CrossSiteScripting_Body');
+    const regex = JSON.stringify(exempt);
+    expect(regex).toContain('webhooks/processor');
+    expect(regex).not.toContain('payments');
+  });
+
+  test('an explicit list is checked against the route table; [] keeps the rules blocking everywhere', () => {
+    expect(() => buildApi({ routes: [...ROUTES, WEBHOOK], firewall: { serverToServerRoutes: ['POST /nope'] } }))
+      .toThrow(/serverToServerRoutes\[0\]/);
+    const none = wafRules(buildApi({ routes: [...ROUTES, WEBHOOK], firewall: { serverToServerRoutes: [] } }).template());
+    expect(none.has(WAF_RULE_NAMES.commonRuleSetBrowserRoutes)).toBe(false);
+    expect(JSON.stringify(none.get(WAF_RULE_NAMES.commonRuleSet))).not.toContain('NoUserAgent_HEADER');
+  });
+
+  test('a consumer\'s own override of one of those rules wins (no label re-block for it)', () => {
+    const own = wafRules(buildApi({ routes: [...ROUTES, WEBHOOK], firewall: { ruleActionOverrides: { AWSManagedRulesCommonRuleSet: { NoUserAgent_HEADER: 'block' } } } }).template());
+    const stmt = JSON.stringify(own.get(WAF_RULE_NAMES.commonRuleSetBrowserRoutes));
+    expect(stmt).not.toContain('NoUserAgent_Header');
+    expect(stmt).toContain('CrossSiteScripting_Body');
+  });
+});
+
 describe('ApiFirewall: logging', () => {
-  test('log group named aws-waf-logs-*, KMS-encrypted, one year, retained', () => {
+  test('log group named aws-waf-logs-*-<part of the stack id> (new on every stack creation), KMS-encrypted, one year, retained', () => {
+    const group = Object.values(template.findResources('AWS::Logs::LogGroup'))
+      .find((g) => JSON.stringify(g.Properties?.LogGroupName ?? '').includes('aws-waf-logs-')) as { Properties: { LogGroupName: unknown } };
+    const [, parts] = (group.Properties.LogGroupName as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+    expect(String(parts[0])).toMatch(/^aws-waf-logs-[A-Za-z0-9-]+-$/);
+    expect(JSON.stringify(parts[1])).toContain('AWS::StackId');
     template.hasResource('AWS::Logs::LogGroup', {
       Properties: {
-        LogGroupName: Match.stringLikeRegexp('^aws-waf-logs-'),
+        LogGroupName: Match.anyValue(),
         KmsKeyId: Match.objectLike({ 'Fn::GetAtt': Match.arrayWith(['Arn']) }),
         RetentionInDays: 365,
       },
@@ -299,7 +356,9 @@ describe('ApiFirewall: logging', () => {
     const config = Object.values(template.findResources('AWS::WAFv2::LoggingConfiguration'))[0] as any;
     expect(config.Properties.ResourceArn).toEqual({ 'Fn::GetAtt': [Object.keys(template.findResources('AWS::WAFv2::WebACL'))[0], 'Arn'] });
     const arn = JSON.stringify(config.Properties.LogDestinationConfigs[0]);
-    expect(arn).toMatch(/:log-group:aws-waf-logs-[^"*]+"\]\]\}$/);
+    expect(arn).toContain(':log-group:aws-waf-logs-');
+    expect(arn).toContain('AWS::StackId');
+    expect(arn).not.toContain('*');
   });
 
   test('a resource policy scoped to this log group lets WAF log delivery write, for this account only', () => {
@@ -309,7 +368,8 @@ describe('ApiFirewall: logging', () => {
     expect(policy).toContain('logs:CreateLogStream');
     expect(policy).toContain('logs:PutLogEvents');
     expect(policy).toContain('aws:SourceAccount');
-    expect(policy).toMatch(/log-group:aws-waf-logs-[^:"]+:log-stream:\*/);
+    expect(policy).toContain('log-group:aws-waf-logs-');
+    expect(policy).toContain(':log-stream:*');
   });
 });
 

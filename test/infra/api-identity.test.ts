@@ -93,9 +93,9 @@ describe('ApiIdentity in the example stack: user pool', () => {
     });
   });
 
-  test('a Cognito prefix domain serves the OAuth endpoints', () => {
+  test('a Cognito prefix domain serves the OAuth endpoints, named after the stack and account (never a constant)', () => {
     template.hasResourceProperties('AWS::Cognito::UserPoolDomain', {
-      Domain: 'financial-api-example-auth',
+      Domain: 'financial-api-stack-123456789012',
       UserPoolId: { Ref: Match.stringLikeRegexp('IdentityUserPool') },
     });
   });

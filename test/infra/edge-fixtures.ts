@@ -1,11 +1,10 @@
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
-import { RequestAuthorizer } from 'aws-cdk-lib/aws-apigateway';
 import { Template } from 'aws-cdk-lib/assertions';
-import { SecureFunction } from '../../lib/constructs/secure-function';
 import { SecureRestApi, SecureRestApiProps } from '../../lib/constructs/secure-rest-api';
 import { RouteDefinition, RouteTable } from '../../lib/routes';
 import { testApp, testStack } from '../helpers/app';
+import { routeTableAuthorizer } from '../helpers/authorizer';
 
 /** Shared fixtures of the edge-protection tests (firewall, usage plans, custom domain). */
 export const HANDLERS_DIR = path.join(__dirname, '..', '..', 'lambda', 'example', 'handlers');
@@ -43,8 +42,7 @@ export function buildApi(
   inStack: (stack: Stack) => Partial<SecureRestApiProps> = () => ({}),
 ): { stack: Stack; api: SecureRestApi; template: () => Template } {
   const stack = testStack(app);
-  const fn = new SecureFunction(stack, 'AuthorizerFn', { entry: path.join(HANDLERS_DIR, 'health.ts'), serviceName: 'test' });
-  const authorizer = new RequestAuthorizer(stack, 'Authorizer', { handler: fn, identitySources: ['method.request.header.Authorization'] });
+  const authorizer = routeTableAuthorizer(stack, props.routes ?? ROUTES);
   const api = new SecureRestApi(stack, 'Api', {
     routes: ROUTES,
     allowedOrigins: ['https://app.example.com'],

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { Duration, Stack } from 'aws-cdk-lib';
-import { RequestAuthorizer, SecurityPolicy } from 'aws-cdk-lib/aws-apigateway';
+import { SecurityPolicy } from 'aws-cdk-lib/aws-apigateway';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -11,6 +11,7 @@ import { ACCESS_LOG_FIELDS } from '../../lib/defaults/logging';
 import { RouteDefinition } from '../../lib/routes';
 import { SECURITY_HEADERS } from '../../lambda/runtime/security-headers';
 import { testStack } from '../helpers/app';
+import { routeTableAuthorizer } from '../helpers/authorizer';
 
 const HANDLERS_DIR = path.join(__dirname, '..', '..', 'lambda', 'example', 'handlers');
 
@@ -23,10 +24,6 @@ const PROTECTED: RouteDefinition = {
   auth: { scopes: ['things/write'] }, requiredHeaders: ['Idempotency-Key'],
 };
 
-function testAuthorizer(stack: Stack): RequestAuthorizer {
-  const fn = new SecureFunction(stack, 'TestAuthorizerFn', { entry: path.join(HANDLERS_DIR, 'health.ts'), serviceName: 'test' });
-  return new RequestAuthorizer(stack, 'TestAuthorizer', { handler: fn, identitySources: ['method.request.header.Authorization'] });
-}
 
 /** Builds a SecureRestApi in a fresh stack; `props` override the defaults. */
 function build(props: Partial<SecureRestApiProps> = {}, withAuthorizer = true): { stack: Stack; api: SecureRestApi; template: Template } {
@@ -35,7 +32,7 @@ function build(props: Partial<SecureRestApiProps> = {}, withAuthorizer = true): 
     routes: [HEALTH, PROTECTED],
     allowedOrigins: ['https://app.example.com'],
     handlersDir: HANDLERS_DIR,
-    authorizer: withAuthorizer ? testAuthorizer(stack) : undefined,
+    authorizer: withAuthorizer ? routeTableAuthorizer(stack, props.routes ?? [HEALTH, PROTECTED], 'TestAuthorizer') : undefined,
     ...props,
   });
   return { stack, api, template: Template.fromStack(stack) };
@@ -150,7 +147,10 @@ describe('SecureRestApi: access logs', () => {
       }),
     });
     const key = JSON.stringify(template.findResources('AWS::KMS::Key'));
-    expect(key).toContain(':logs:eu-west-1:123456789012:log-group:*');
+    // Not every log group of the account: this stack's generated names and its fixed ones only.
+    expect(key).not.toContain(':logs:eu-west-1:123456789012:log-group:*');
+    expect(key).toContain(`:logs:eu-west-1:123456789012:log-group:TestStack-*`);
+    expect(key).toContain(':logs:eu-west-1:123456789012:log-group:API-Gateway-Execution-Logs_');
   });
 });
 

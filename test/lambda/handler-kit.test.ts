@@ -1,4 +1,7 @@
+import * as fc from 'fast-check';
+import { ApiError } from '../../lambda/runtime/errors';
 import { apiHandler } from '../../lambda/runtime/handler';
+import { exactNumber, knownPathOf, parseJsonText } from '../../lambda/runtime/validation';
 import { reloadAllowedOrigins } from '../../lambda/runtime/http';
 import { containerDeps } from '../../lambda/example/payments/payments-store-deps';
 import { PAYMENTS_TABLE } from '../../lambda/example/payments/payments-table';
@@ -145,5 +148,59 @@ describe('containerDeps', () => {
     expect(make).not.toHaveBeenCalled();
     expect(deps()).toBe(deps());
     expect(make).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('parseJsonText: exact numbers and duplicate keys on the JSON text (lossless-json)', () => {
+  const detailsOf = (text: string): { path: string; message: string }[] => {
+    try {
+      parseJsonText(text, { knownPath: knownPathOf(CreatePaymentBody) });
+    } catch (err) {
+      return (err as ApiError).details as { path: string; message: string }[];
+    }
+    return [];
+  };
+
+  test.each([
+    ['0', 0], ['-0', 0], ['100', 100], ['1e2', 100], ['100.0', 100], ['1.5', 1.5], ['-2.25e1', -22.5], ['0.1', 0.1],
+    ['9007199254740991', 9007199254740991], ['-9007199254740991', -9007199254740991], ['1E+2', 100], ['0.000e5', 0],
+  ])('%s is exact: %d', (text, value) => {
+    expect(exactNumber(text)).toBe(value);
+  });
+
+  test.each([
+    ['9007199254740992', 'range'], ['-9007199254740993', 'range'], ['1e16', 'range'], ['1e999999999', 'range'], ['12345678901234567890', 'range'],
+    ['1.0000000000000001', 'inexact'], ['100000000000.000001', 'inexact'], ['1e-400', 'inexact'], ['9007199254740993.5', 'inexact'],
+  ])('%s is refused as %s', (text, verdict) => {
+    expect(exactNumber(text)).toBe(verdict);
+  });
+
+  test('keys are compared per object and after unescaping; arrays, nesting and quotes inside strings do not confuse the scan', () => {
+    expect(detailsOf('{"creditor":{"name":"a\\"}","iban":"x"},"items":[{"a":1},{"a":1}],"reference":"{\\"amount\\":1}"}')).toEqual([]);
+    expect(detailsOf('{"creditor":{"name":"a"},"x":{"name":"b"}}')).toEqual([]);
+    expect(detailsOf('[{"a":1,"b":[{"a":2,"a":3}]}]').map((d) => d.path)).toEqual(['body']);
+    expect(detailsOf('{"creditor":{"n\\u0061me":"x","name":"y"}}')).toEqual([{ path: 'body.creditor.name', message: 'A key appears more than once in this object.' }]);
+  });
+
+  test('property: any JSON of safe integers, strings, booleans and nulls parses exactly as JSON.parse does', () => {
+    const { value } = fc.letrec((tie) => ({
+      value: fc.oneof({ maxDepth: 4 }, fc.integer(), fc.string({ unit: 'grapheme' }), fc.boolean(), fc.constant(null),
+        fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(fc.string({ unit: 'grapheme', maxLength: 6 }).filter((k) => !['__proto__', 'constructor', 'prototype'].includes(k)), tie('value'), { maxKeys: 4 })),
+    }));
+    fc.assert(fc.property(value, (v) => {
+      const text = JSON.stringify(v);
+      expect(parseJsonText(text)).toEqual(JSON.parse(text));
+    }), { numRuns: 300 });
+  });
+
+  test('property: a key repeated anywhere in any object is refused', () => {
+    const objects = fc.dictionary(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 6 }).filter((k) => !['__proto__', 'constructor', 'prototype'].includes(k)), fc.integer(), { minKeys: 1, maxKeys: 5 });
+    fc.assert(fc.property(objects, fc.nat(), fc.nat(3), (o, pick, depth) => {
+      const keys = Object.keys(o);
+      const dup = keys[pick % keys.length] as string;
+      let text = `${JSON.stringify(o).slice(0, -1)},${JSON.stringify(dup)}:0}`;
+      for (let i = 0; i < depth; i++) text = `{"x":[1,${text}]}`;
+      expect(() => parseJsonText(text)).toThrow(ApiError);
+    }), { numRuns: 300 });
   });
 });

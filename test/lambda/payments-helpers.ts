@@ -43,14 +43,24 @@ export function proxyEvent(method: string, resource: string, p: {
   return event;
 }
 
+/** One secret in {@link FakeSecrets}: its values by stage and when AWSCURRENT was created (made the old value previous). */
+export interface FakeSecret {
+  readonly current: string;
+  readonly previous?: string;
+  /** `CreatedDate` of the AWSCURRENT version. @default - when the FakeSecrets was constructed */
+  readonly rotatedAt?: Date;
+}
+
 /**
- * In-memory Secrets Manager (GetSecretValue by stage only): the one AWS service that cannot run
- * here. Counts calls so tests can prove the cache.
+ * In-memory Secrets Manager (GetSecretValue by stage only, with the version's `CreatedDate` as the
+ * service returns it): the one AWS service that cannot run in-process here. Counts calls so tests
+ * can prove the cache.
  */
 export class FakeSecrets implements SecretValueReader {
   public calls = 0;
-  constructor(public readonly values: Record<string, { current: string; previous?: string }>) {}
-  send(command: GetSecretValueCommand): Promise<{ SecretString?: string }> {
+  private readonly createdAt = new Date();
+  constructor(public readonly values: Record<string, FakeSecret>) {}
+  send(command: GetSecretValueCommand): Promise<{ SecretString?: string; CreatedDate?: Date; VersionStages?: string[] }> {
     this.calls++;
     const { SecretId, VersionStage } = command.input;
     const v = this.values[SecretId as string];
@@ -60,7 +70,10 @@ export class FakeSecrets implements SecretValueReader {
       err.name = 'ResourceNotFoundException';
       return Promise.reject(err);
     }
-    return Promise.resolve({ SecretString: value });
+    const current = VersionStage !== 'AWSPREVIOUS';
+    // The previous version was created before the current one (its exact date does not matter to the grace).
+    const created = current ? (v?.rotatedAt ?? this.createdAt) : new Date((v?.rotatedAt ?? this.createdAt).getTime() - 30 * 86_400_000);
+    return Promise.resolve({ SecretString: value, CreatedDate: created, VersionStages: [current ? 'AWSCURRENT' : 'AWSPREVIOUS'] });
   }
 }
 

@@ -25,7 +25,9 @@ function checkExecutionDate(date: string | undefined, now: Date): void {
 /**
  * `POST /payments` (scope payments/write): creates a payment owned by the caller. Requires an
  * `Idempotency-Key`: a retry with the same key and body returns the same payment (201,
- * `Idempotent-Replayed: true`); the same key with another body is a 409.
+ * `Idempotent-Replayed: true`); the same key with another body is a 409. The stored result is looked
+ * up **before** any time-dependent rule: a retry after midnight must learn that its first attempt
+ * succeeded (not get a 422 and pay again under a new key).
  */
 export function createHandler(deps: () => StoreDeps = containerDeps(() => storeDeps())): ProxyHandler {
   return apiHandler({
@@ -35,9 +37,11 @@ export function createHandler(deps: () => StoreDeps = containerDeps(() => storeD
     headers: { 'Idempotency-Key': IdempotencyKey },
   }, async (req) => {
     const d = deps();
+    const key = req.headers['Idempotency-Key'] as string;
+    const stored = await d.store.replay(req.principal.id, key, req.body);
     const now = d.now();
-    checkExecutionDate(req.body.requestedExecutionDate, now);
-    const { payment, replayed } = await d.store.create(req.principal.id, req.headers['Idempotency-Key'] as string, req.body, now);
+    if (!stored) checkExecutionDate(req.body.requestedExecutionDate, now);
+    const { payment, replayed } = stored ? { payment: stored, replayed: true } : await d.store.create(req.principal.id, key, req.body, now);
     metrics.addMetric(replayed ? 'PaymentReplayed' : 'PaymentCreated', MetricUnit.Count, 1);
     return {
       statusCode: 201,

@@ -25,6 +25,8 @@ export interface PaymentsDepsOptions extends StoreDepsOptions {
   readonly cursorSecretId?: string;
   /** @default - the `WEBHOOK_SECRET_ARN` variable */
   readonly webhookSecretId?: string;
+  /** How long AWSPREVIOUS is accepted after a rotation (ms). @default - `SECRET_PREVIOUS_GRACE_SECONDS`, else 24 h */
+  readonly previousSecretGraceMs?: number;
 }
 
 /** Which secret a handler reads, by the variable that names it. */
@@ -42,7 +44,10 @@ const SECRET_ENV: Readonly<Record<PaymentsSecret, string>> = {
  */
 export function paymentsDeps(options: PaymentsDepsOptions = {}): PaymentsDeps {
   const { store, now } = storeDeps(options);
-  const secrets = new SecretCache({ client: options.secretsClient, now: () => now().getTime() });
+  const secrets = new SecretCache({
+    client: options.secretsClient, now: () => now().getTime(),
+    ...(options.previousSecretGraceMs !== undefined ? { previousGraceMs: options.previousSecretGraceMs } : {}),
+  });
   return {
     store,
     now,

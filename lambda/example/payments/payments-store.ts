@@ -6,6 +6,7 @@ import {
 import type { CreatePaymentInput, PaymentStatus } from '../schemas/payments';
 import type { CursorKey } from '../../runtime/cursor';
 import { ApiError } from '../../runtime/errors';
+import { maskIban } from '../../runtime/schemas';
 import { PAYMENTS_TABLE } from './payments-table';
 
 /** The subset of the DynamoDB client the store uses (a real client in production and in tests against dynalite). */
@@ -38,6 +39,11 @@ export function canonicalJson(value: unknown): string {
       .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/** Hash of a create request's canonical body: a replay must carry the same one. */
+function requestHashOf(input: CreatePaymentInput): string {
+  return createHash('sha256').update(canonicalJson(input)).digest('base64url');
 }
 
 /**
@@ -90,12 +96,23 @@ export class PaymentsStore {
   constructor(private readonly db: DynamoSender, private readonly tableName: string) {}
 
   /**
+   * The stored result of (owner, idempotency key), if that request was made before: the payment
+   * when the body is the same (a replay), a 409 when it differs, `undefined` when the key is new.
+   * Read first, so a retry gets its original answer whatever has changed since (the date, a rule).
+   */
+  public async replay(ownerId: string, idempotencyKey: string, input: CreatePaymentInput): Promise<PaymentView | undefined> {
+    const existing = await this.getItem(paymentIdFor(ownerId, idempotencyKey));
+    if (!existing) return undefined;
+    return this.replayOf(existing, ownerId, requestHashOf(input));
+  }
+
+  /**
    * Creates the payment for (owner, idempotency key) exactly once. A retry with the same body returns
    * the stored payment (`replayed`); the same key with a different body is a 409.
    */
   public async create(ownerId: string, idempotencyKey: string, input: CreatePaymentInput, now: Date): Promise<{ payment: PaymentView; replayed: boolean }> {
     const paymentId = paymentIdFor(ownerId, idempotencyKey);
-    const requestHash = createHash('sha256').update(canonicalJson(input)).digest('base64url');
+    const requestHash = requestHashOf(input);
     const at = now.toISOString();
     const item: Record<string, AttributeValue> = {
       [PAYMENTS_TABLE.partitionKey]: { S: `PAYMENT#${paymentId}` },
@@ -123,11 +140,17 @@ export class PaymentsStore {
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException) && (err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
     }
+    // A concurrent request with the same key won the race.
     const existing = await this.getItem(paymentId);
-    if (!existing || s(existing, 'ownerId') !== ownerId || s(existing, 'requestHash') !== requestHash) {
+    if (!existing) throw new ApiError('CONFLICT', 'This Idempotency-Key was already used with a different request.');
+    return { payment: this.replayOf(existing, ownerId, requestHash), replayed: true };
+  }
+
+  private replayOf(existing: Record<string, AttributeValue>, ownerId: string, requestHash: string): PaymentView {
+    if (s(existing, 'ownerId') !== ownerId || s(existing, 'requestHash') !== requestHash) {
       throw new ApiError('CONFLICT', 'This Idempotency-Key was already used with a different request.');
     }
-    return { payment: toView(existing), replayed: true };
+    return toView(existing);
   }
 
   /** The payment if it exists **and** belongs to `ownerId` (anyone else gets the same answer as for a missing one). */
@@ -151,14 +174,19 @@ export class PaymentsStore {
     return { items: (out.Items ?? []).map(toView), lastKey: fromKey(out.LastEvaluatedKey) };
   }
 
-  /** Every payment (admin), in table order. */
+  /**
+   * Every payment (admin), in table order, with each creditor IBAN masked ({@link maskIban}): an
+   * administrator sees which payments exist, not every customer's account numbers (the full IBAN
+   * is only in its owner's own reads).
+   */
   public async listAll(limit: number, startKey?: CursorKey): Promise<PaymentPageResult> {
     const out = await this.db.send(new ScanCommand({
       TableName: this.tableName,
       Limit: limit,
       ExclusiveStartKey: toKey(startKey),
     }));
-    return { items: (out.Items ?? []).map(toView), lastKey: fromKey(out.LastEvaluatedKey) };
+    const items = (out.Items ?? []).map(toView).map((p) => ({ ...p, creditor: { ...p.creditor, iban: maskIban(p.creditor.iban) } }));
+    return { items, lastKey: fromKey(out.LastEvaluatedKey) };
   }
 
   /**

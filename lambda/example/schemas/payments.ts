@@ -1,5 +1,7 @@
 import * as z from 'zod/mini';
-import { boundedText, Currency, Cursor, Iban, IsoDate, IsoDateTime, MinorUnits, PageLimit, Uuid } from '../../runtime/schemas';
+import {
+  amountWithinCurrencyLimit, boundedText, Currency, Cursor, Iban, IsoDate, IsoDateTime, MaskedIban, MinorUnits, PageLimit, Uuid,
+} from '../../runtime/schemas';
 
 /**
  * The payments API's schemas: one per route input. The single source for the handler's runtime
@@ -16,7 +18,7 @@ export const Creditor = z.strictObject({
 
 /** `POST /payments` body. */
 export const CreatePaymentBody = z.strictObject({
-  /** Amount in minor units of `currency` (e.g. cents). */
+  /** Amount in minor units of `currency` (ISO 4217 exponent: cents, yen, fils), within the currency's maximum. */
   amount: MinorUnits,
   currency: Currency,
   creditor: Creditor,
@@ -24,7 +26,7 @@ export const CreatePaymentBody = z.strictObject({
   reference: z.optional(boundedText(1, 140)),
   /** Day the payment should execute; today or within a year (checked by the handler: 422). */
   requestedExecutionDate: z.optional(IsoDate),
-});
+}).check(amountWithinCurrencyLimit());
 /** Parsed `POST /payments` body. */
 export type CreatePaymentInput = z.infer<typeof CreatePaymentBody>;
 
@@ -80,5 +82,17 @@ export const Payment = z.strictObject({
 /** A page of payments. */
 export const PaymentPage = z.strictObject({
   items: z.array(Payment).check(z.maxLength(100)),
+  nextCursor: z.optional(Cursor),
+});
+
+/** A payment as the admin listing shows it: the creditor's IBAN masked (full only in the owner's own read). */
+export const AdminPayment = z.strictObject({
+  ...Payment.def.shape,
+  creditor: z.strictObject({ name: boundedText(1, 70), iban: MaskedIban }),
+});
+
+/** A page of the admin listing. */
+export const AdminPaymentPage = z.strictObject({
+  items: z.array(AdminPayment).check(z.maxLength(100)),
   nextCursor: z.optional(Cursor),
 });

@@ -20,7 +20,8 @@ const KEY_BYTES = 48;
 /**
  * Rotation of a random HMAC key only this application uses (cursor signing): nothing outside
  * Secrets Manager has to learn the new value, so `setSecret` has nothing to do. Handlers accept
- * AWSCURRENT and AWSPREVIOUS, so cursors signed just before rotation stay valid until they expire.
+ * AWSCURRENT, and AWSPREVIOUS for the grace window after the rotation (24 h by default, measured from
+ * the new version's CreatedDate), so cursors signed just before rotation stay valid until they expire.
  * Follows the four-step protocol of AWS's rotation templates; idempotent at every step (Secrets
  * Manager retries). Never logs a value.
  */
