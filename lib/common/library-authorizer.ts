@@ -14,7 +14,9 @@ const ROUTE_POLICY = Symbol.for('@secure-api/cdk.route-table-authorizer.policy')
 export function routePolicyFor(routes: RouteTable): RouteRule[] {
   return routes.flatMap((r): RouteRule[] => {
     const auth = protectionOf(r);
-    return auth ? [{ method: r.method, path: r.path, scopes: [...auth.scopes], groups: [...(auth.groups ?? [])] }] : [];
+    if (!auth) return [];
+    const rule: RouteRule = { method: r.method, path: r.path, scopes: [...auth.scopes], groups: [...(auth.groups ?? [])] };
+    return [auth.maxAuthAge ? { ...rule, maxAuthAgeSeconds: auth.maxAuthAge.toSeconds() } : rule];
   });
 }
 
@@ -54,6 +56,12 @@ export function routePolicyMismatches(routes: RouteTable, policy: readonly Route
       problems.push({
         prop: `routes[${i}]`,
         message: `${key} needs ${wanted} but the authorizer enforces scopes [${rule.scopes.join(', ')}]${rule.groups.length ? ` and groups [${rule.groups.join(', ')}]` : ''}`,
+      });
+    } else if (rule.maxAuthAgeSeconds !== auth.maxAuthAge?.toSeconds()) {
+      // A step-up the table declares but the authorizer does not enforce would be silently lost (issue 14).
+      problems.push({
+        prop: `routes[${i}].auth.maxAuthAge`,
+        message: `${key} requires a sign-in within ${auth.maxAuthAge ? `${auth.maxAuthAge.toSeconds()} s` : 'no window'} but the authorizer enforces ${rule.maxAuthAgeSeconds !== undefined ? `${rule.maxAuthAgeSeconds} s` : 'none'}`,
       });
     }
   });

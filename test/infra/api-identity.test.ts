@@ -586,8 +586,27 @@ describe('ApiIdentity with an existing user pool (issue 11.5)', () => {
     expect(() => existing(overrides)).toThrow(message);
   });
 
-  test('a new pool still needs domainPrefix', () => {
+  test('a new pool without domainPrefix still gets a domain (the derived prefix); an existing pool without it gets none', () => {
     const { domainPrefix: _drop, ...rest } = BASE;
-    expect(() => new ApiIdentity(testStack(), 'Identity', rest)).toThrow(/`domainPrefix`/);
+    const stack = testStack();
+    const fresh = new ApiIdentity(stack, 'Identity', rest);
+    expect(fresh.domain).toBeDefined();
+    expect(existing().identity.domain).toBeUndefined();
+  });
+});
+
+describe('step-up is never lost between the identity and the API', () => {
+  test('an API whose table requires a recent sign-in refuses an authorizer built without it (and the reverse), naming the prop', () => {
+    const stepUp: RouteTable = ROUTES.map((r) => (r.method === 'DELETE' ? { ...r, auth: { scopes: ['accounts/admin'], groups: ['admins'], maxAuthAge: Duration.minutes(15) } } : r))
+      .map((r) => ({ ...r, handler: 'health' }));
+    const plain: RouteTable = ROUTES.map((r) => ({ ...r, handler: 'health' }));
+    const apiWith = (apiRoutes: RouteTable, identityRoutes: RouteTable) => (): void => {
+      const stack = testStack();
+      const identity = new ApiIdentity(stack, 'Identity', { ...BASE, routes: identityRoutes, machineIntegrations: undefined });
+      new SecureRestApi(stack, 'Api', { routes: apiRoutes, allowedOrigins: ['https://app.example.com'], handlersDir: HANDLERS_DIR, authorizer: identity.authorizer });
+    };
+    expect(apiWith(stepUp, plain)).toThrow(/`authorizer`.*900 s but the authorizer enforces none.*routes\[3\]\.auth\.maxAuthAge/);
+    expect(apiWith(plain, stepUp)).toThrow(/routes\[3\]\.auth\.maxAuthAge/);
+    expect(apiWith(stepUp, stepUp)).not.toThrow();
   });
 });
