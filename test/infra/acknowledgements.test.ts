@@ -11,7 +11,6 @@ import { exampleStack, testApp } from '../helpers/app';
 const REVIEWED: Record<string, [count: number, decision: string]> = {
   'AwsSolutions-APIG4': [10, 'CORS preflight (8 OPTIONS) and the two routes public by the route table'],
   'AwsSolutions-COG4': [14, 'the same 10, plus 4 protected routes using the Lambda (aws-jwt-verify) authorizer instead of the Cognito one'],
-  'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]': [1, 'API Gateway account logging role'],
   'AwsSolutions-IAM5[Resource::*]': [8, 'X-Ray (and GetRandomPassword on the rotation role): no resource-level permissions'],
   'AwsSolutions-SMG4': [4, 'webhook secret shared with the processor: rotation is a runbook; 3 usage-plan key values (two integrations, people): identifiers no caller can present (key source AUTHORIZER), resolved at deploy'],
   'NIST.800.53.R5-APIGWCacheEnabledAndEncrypted': [1, 'no response cache on purpose'],
