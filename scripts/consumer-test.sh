@@ -74,6 +74,19 @@ set_app "npx tsc && npx tsx bin/accounts.ts"
 echo "typescript $(npx tsc --version)"
 synth tsx
 
+echo "==> the packaged local runner on the consumer's own assembly (npx secure-api local)"
+PORT=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+npx secure-api local --no-synth --port "$PORT" > local.log 2>&1 &
+LOCAL_PID=$!
+for _ in $(seq 1 120); do [ -s .local/endpoints.json ] && break; kill -0 "$LOCAL_PID" 2>/dev/null || break; sleep 0.5; done
+[ -s .local/endpoints.json ] || { cat local.log; echo "FAIL: the local runner did not start"; exit 1; }
+API=$(node -p "require('./.local/endpoints.json').apiUrl")
+public=$(curl -s -o /dev/null -w '%{http_code}' "$API/status")
+protected=$(curl -s -o protected.json -w '%{http_code}' "$API/accounts/acc_000000000001")
+kill "$LOCAL_PID"; wait "$LOCAL_PID" 2>/dev/null || true
+echo "local run: GET /status -> $public, GET /accounts/{id} without a token -> $protected $(cat protected.json)"
+[ "$public" = 200 ] && [ "$protected" = 401 ] || { cat local.log; echo "FAIL: unexpected local answers"; exit 1; }
+
 echo "==> ts-node app (TypeScript 5.9, strictest flags, CommonJS + node10 resolution)"
 new_app accounts-tsnode typescript
 cp -r "$ROOT/test/package/app-ts/." .

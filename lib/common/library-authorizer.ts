@@ -37,7 +37,8 @@ export function routePolicyOfAuthorizer(authorizer: IAuthorizer): readonly Route
 
 /**
  * Why `policy` does not enforce `routes` (one entry per protected route whose rule is missing or
- * differs), naming the route's prop. Empty when every protected route has exactly its scopes and groups.
+ * differs), naming the route's prop. Empty when every protected route has exactly its scopes, groups
+ * and step-up window.
  */
 export function routePolicyMismatches(routes: RouteTable, policy: readonly RouteRule[]): { prop: string; message: string }[] {
   const byKey = new Map(policy.map((r) => [`${r.method} ${r.path}`, r]));
@@ -49,13 +50,14 @@ export function routePolicyMismatches(routes: RouteTable, policy: readonly Route
     if (!auth) return;
     const key = `${route.method} ${route.path}`;
     const rule = byKey.get(key);
-    const wanted = `scopes [${auth.scopes.join(', ')}]${auth.groups?.length ? ` and one of groups [${auth.groups.join(', ')}]` : ''}`;
+    const maxAge = auth.maxAuthAge?.toSeconds();
+    const wanted = `scopes [${auth.scopes.join(', ')}]${auth.groups?.length ? ` and one of groups [${auth.groups.join(', ')}]` : ''}${maxAge !== undefined ? ` and a sign-in at most ${maxAge} s old` : ''}`;
     if (!rule) {
       problems.push({ prop: `routes[${i}]`, message: `${key} (${wanted}) is not in the authorizer's route policy` });
-    } else if (!same(rule.scopes, auth.scopes) || !same(rule.groups, auth.groups ?? [])) {
+    } else if (!same(rule.scopes, auth.scopes) || !same(rule.groups, auth.groups ?? []) || rule.maxAuthAgeSeconds !== maxAge) {
       problems.push({
         prop: `routes[${i}]`,
-        message: `${key} needs ${wanted} but the authorizer enforces scopes [${rule.scopes.join(', ')}]${rule.groups.length ? ` and groups [${rule.groups.join(', ')}]` : ''}`,
+        message: `${key} needs ${wanted} but the authorizer enforces scopes [${rule.scopes.join(', ')}]${rule.groups.length ? ` and groups [${rule.groups.join(', ')}]` : ''}${rule.maxAuthAgeSeconds !== undefined ? ` and a sign-in at most ${rule.maxAuthAgeSeconds} s old` : ''}`,
       });
     } else if (rule.maxAuthAgeSeconds !== auth.maxAuthAge?.toSeconds()) {
       // A step-up the table declares but the authorizer does not enforce would be silently lost (issue 14).

@@ -423,6 +423,9 @@ export class SecureRestApi extends Construct {
   /** The function behind a handler name (throws if unknown). */
   public functionFor(handler: string): IFunction {
     const fn = this.functionsByName.get(handler);
+    if (!fn && this.backends.has(handler)) {
+      throw new SecureApiConfigError(this, `backends.${handler}`, `"${handler}" is an HTTP backend, not a function (see \`backends\`)`);
+    }
     if (!fn) throw new SecureApiConfigError(this, 'routes', `no route uses handler "${handler}"`);
     return fn;
   }

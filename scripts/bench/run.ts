@@ -24,6 +24,7 @@ import {
 } from './lib/fixtures';
 import { AUTHORIZER_ENV_NAMES, cdkSynth, discoverFunctions, type SynthFunction, type SynthResult } from './lib/synth';
 import { fmt, kb, table } from './lib/table';
+import { benchLocal, localMedian, type LocalBenchResult } from './local';
 import type { WarmResult, WarmSpec } from './warm';
 import { PAYMENTS_ROUTES } from '../../lib/stacks/payments-routes';
 
@@ -146,6 +147,15 @@ async function main(): Promise<void> {
   }
   const functions = discoverFunctions(ROOT, synthDir, PAYMENTS_ROUTES);
   log(`functions: ${functions.map((f) => `${f.name} (${f.kind})`).join(', ')}`);
+
+  // 1b. the local run (issue #13) on the assembly just synthesized: start, warm overhead, cold start with DynamoDB
+  log('local run: start time, warm request overhead, cold start with the first DynamoDB call...');
+  let local: LocalBenchResult | undefined;
+  try {
+    local = await benchLocal(synthDir);
+  } catch (err) {
+    log(`local run FAILED: ${(err as Error).message}`);
+  }
 
   // 2. builds: variants, floors, probes, baseline
   const kit = await tokenKit();
@@ -342,6 +352,21 @@ async function main(): Promise<void> {
   print('\nWarm throughput (median of 3 interleaved rounds)');
   print(table(['task', 'ops/s'], Object.entries(warm).map(([k, v]) => [k, v.opsPerSec])));
 
+  if (local) {
+    print('\nLocal run (npm start on an up-to-date synth; p50 of sequential requests)');
+    print(table(['case', 'ms'], [
+      ['start: startLocalRun to ready (median)', localMedian(local.startupMs)],
+      ...Object.entries(local.warm).flatMap(([k, v]) => [
+        [`${k}: whole local path p50`, v.totalP50Ms],
+        [`${k}: handler's own time p50`, v.handlerP50Ms],
+        [`${k}: local overhead p50`, v.overheadP50Ms],
+      ]),
+      ['create-payment cold start incl. first DynamoDB PutItem: request total (median)', localMedian(local.coldWithDynamo.totalMs)],
+      ['  of which init (worker-reported, median)', localMedian(local.coldWithDynamo.initMs)],
+      ['  of which first handler call incl. DynamoDB (median)', localMedian(local.coldWithDynamo.handlerMs)],
+    ]));
+  }
+
   print('\nBuild and test');
   print(table(['step', 'wall s', 'status'], [
     ['cdk synth (example app, CLI, rule packs)', synth.wallMs / 1000, synth.ok ? 'ok' : 'FAILED'],
@@ -378,6 +403,11 @@ async function main(): Promise<void> {
     const j = ops(`joi ${kind}`);
     t(`validation (${kind} body) >= 3x Joi`, Number.isFinite(z) ? z / j >= 3 : undefined, Number.isFinite(z) ? `${fmt(z / j)}x (${fmt(z)} vs ${fmt(j)}/s)` : 'lambda/example/schemas not present');
   }
+  t('npm start ready <= 15 s after an up-to-date synth', local ? localMedian(local.startupMs) <= 15_000 : undefined,
+    local ? `${fmt(localMedian(local.startupMs) / 1000)} s` : 'local run failed');
+  for (const [k, v] of Object.entries(local?.warm ?? {})) {
+    t(`local path adds <= 5 ms p50 (${k})`, v.overheadP50Ms <= 5, `+${fmt(v.overheadP50Ms)} ms (handler ${fmt(v.handlerP50Ms)} ms)`);
+  }
   t('cdk synth <= 30 s', synth.ok ? synth.wallMs <= 30_000 : false, `${fmt(synth.wallMs / 1000)} s${synth.ok ? '' : ' (synth failed)'}`);
   t('npm test <= 60 s', tests ? tests.ok && tests.wallMs <= 60_000 : undefined, tests ? `${fmt(tests.wallMs / 1000)} s${tests.ok ? '' : ' (suite failed)'}` : 'not measured (npm run bench -- --with-test-time)');
 
@@ -399,6 +429,7 @@ async function main(): Promise<void> {
       'zod/mini': { bytes: zodMini.bytes, gzipBytes: zodMini.gzipBytes, packages: zodMini.packages },
     },
     authorizerDenyBeforeJwks: authDeny ?? null,
+    local: local ?? null,
     warm,
     targets,
     benchWallMs: performance.now() - started,

@@ -1,5 +1,5 @@
-import type { AddressInfo } from 'net';
 import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { startDynalite as startDynaliteServer } from '../../lib/local/dynamo';
 import { PAYMENTS_TABLE } from '../../lambda/example/payments/payments-table';
 
 /** A running dynalite server (a real DynamoDB-compatible HTTP server on loopback) and a client for it. */
@@ -13,35 +13,15 @@ export interface LocalDynamo {
   stop(): Promise<void>;
 }
 
-interface DynaliteServer {
-  keepAliveTimeout: number;
-  listen(port: number, host: string, cb: (err?: Error) => void): void;
-  address(): AddressInfo;
-  close(cb: () => void): void;
-}
-
 let tableSeq = 0;
 
 /**
- * Starts dynalite in memory on 127.0.0.1 with an ephemeral port. In-memory mode (no `path`) uses
- * `memory-level`, so no native LevelDB build is needed: `npm ci` on a fresh machine is enough even
- * when install scripts are skipped.
+ * Starts dynalite in memory on 127.0.0.1 (the local runner's own server, lib/local/dynamo) with
+ * helpers for the payments table.
  */
 export async function startDynalite(): Promise<LocalDynamo> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const dynalite = require('dynalite') as (opts: Record<string, unknown>) => DynaliteServer;
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  // Node's default (5 s) lets the server close an idle keep-alive socket just as the client reuses
-  // it (ECONNRESET with maxAttempts 1) when a slow, loaded test pauses between calls.
-  server.keepAliveTimeout = 120_000;
-  await new Promise<void>((resolve, reject) => server.listen(0, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
-  const endpoint = `http://127.0.0.1:${server.address().port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  const server = await startDynaliteServer();
+  const { endpoint, client } = server;
   return {
     endpoint,
     client,
@@ -77,9 +57,6 @@ export async function startDynalite(): Promise<LocalDynamo> {
       } while (start);
       return count;
     },
-    async stop() {
-      client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    stop: () => server.stop(),
   };
 }

@@ -3,6 +3,8 @@
 // JSON line of results. Input (stdin): { entry, env, events }. A thrown error is reported as
 // { error: message } for that event (the authorizer answers 401 by throwing "Unauthorized").
 'use strict';
+const { lambdaContext } = require('../../lib/local/lambda-context.cjs');
+
 let input = '';
 process.stdin.on('data', (c) => { input += c; });
 process.stdin.on('end', async () => {
@@ -12,7 +14,8 @@ process.stdin.on('end', async () => {
   const results = [];
   for (const event of events) {
     try {
-      results.push({ result: await handler(event, { awsRequestId: 'local', functionName: 'local', getRemainingTimeInMillis: () => 10000 }) });
+      const context = lambdaContext({ functionName: 'local', awsRequestId: 'local', deadlineMs: Date.now() + 10000 });
+      results.push({ result: await handler(event, context) });
     } catch (err) {
       results.push({ error: err instanceof Error ? err.message : String(err) });
     }

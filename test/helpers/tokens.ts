@@ -226,34 +226,9 @@ export function authorizerEvent(options: {
   return event;
 }
 
-/** One IAM statement as authorizers return them. */
-export interface IamStatement {
-  readonly Effect: string;
-  readonly Action: string | string[];
-  readonly Resource: string | string[];
-}
-
-/**
- * Evaluates an authorizer policy for `execute-api:Invoke` on `arn` the way IAM does: an explicit
- * Deny wins, then an Allow, else implicit deny. Wildcards: `*` any characters (including `/`),
- * `?` exactly one. Written independently of the authorizer's own code so it can catch its bugs.
- */
-export function evaluatePolicy(policy: { Statement: IamStatement[] }, arn: string): 'Allow' | 'Deny' | 'ImplicitDeny' {
-  const matches = (statement: IamStatement): boolean => {
-    const actions = ([] as string[]).concat(statement.Action);
-    const resources = ([] as string[]).concat(statement.Resource);
-    return actions.some((a) => globMatch(a, 'execute-api:Invoke')) && resources.some((r) => globMatch(r, arn));
-  };
-  if (policy.Statement.some((s) => s.Effect === 'Deny' && matches(s))) return 'Deny';
-  if (policy.Statement.some((s) => s.Effect === 'Allow' && matches(s))) return 'Allow';
-  return 'ImplicitDeny';
-}
-
-/** IAM-style glob: `*` any run of characters, `?` one character, everything else literal. */
-export function globMatch(pattern: string, value: string): boolean {
-  const regex = pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\/-]/g, '\\$&'))).join('');
-  return new RegExp(`^${regex}$`, 's').test(value);
-}
+// The IAM evaluator is the local gateway's own (lib/local/policy), written independently of the
+// authorizer's policy builder so it can catch its bugs.
+export { evaluatePolicy, globMatch, type IamStatement } from '../../lib/local/policy';
 
 /**
  * Captures everything written to stdout and stderr (Powertools logs: info to stdout, warn/error

@@ -593,6 +593,11 @@ describe('ApiIdentity with an existing user pool (issue 11.5)', () => {
     expect(fresh.domain).toBeDefined();
     expect(existing().identity.domain).toBeUndefined();
   });
+  test('a new pool without domainPrefix gets one derived from the stack and account (never a constant)', () => {
+    const { stack } = identityStack({ domainPrefix: undefined });
+    const domain = Object.values(Template.fromStack(stack).findResources('AWS::Cognito::UserPoolDomain'))[0] as { Properties: { Domain: unknown } };
+    expect(JSON.stringify(domain.Properties.Domain)).toMatch(/AWS::AccountId|-\d{12}/);
+  });
 });
 
 describe('step-up is never lost between the identity and the API', () => {

@@ -107,6 +107,12 @@ describe('authorizer: only one that enforces the route table is accepted', () =>
     expect(() => api(stack, { authorizer: weaker.authorizer })).toThrow(/`authorizer`.*another route table.*DELETE \/accounts\/\{accountId\}.*groups \[admins\].*routes\[2\]/);
   });
 
+  test('an ApiIdentity authorizer with another step-up window is refused', () => {
+    const stack = testStack();
+    const stepUp = identity(stack, [HEALTH, READ, { ...ADMIN, auth: { ...ADMIN.auth, maxAuthAge: Duration.minutes(15) } as RouteDefinition['auth'] }]);
+    expect(() => api(stack, { authorizer: stepUp.authorizer })).toThrow(/`authorizer`.*DELETE \/accounts\/\{accountId\}.*sign-in at most 900 s old/);
+  });
+
   test('an ApiIdentity authorizer that lacks a protected route of the API is refused', () => {
     const stack = testStack();
     const partial = identity(stack, [HEALTH, READ]);
@@ -215,6 +221,10 @@ describe('handlersDir: .ts .mts .js .mjs .cjs entries', () => {
   test('a missing entry names the route and every file name searched', () => {
     const dir = dirWith('other.ts');
     expect(() => build(dir)).toThrow(/routes\[0\]\.handler.*"health" of GET \/health: none of health\.ts, health\.mts, health\.js, health\.mjs, health\.cjs exists/);
+  });
+
+  test('a handlersDir that is a token is refused (it is read at synth)', () => {
+    expect(() => build(Fn.importValue('HandlersDir'))).toThrow(/`handlersDir`.*literal path/);
   });
 
   test('a directory named like an entry is not an entry', () => {
@@ -352,6 +362,7 @@ describe('HTTP backends: routes proxied to an existing service keep every protec
     expect(get.Integration.RequestParameters['integration.request.path.accountId']).toBe('method.request.path.accountId');
     expect(get.Integration.ConnectionType ?? 'INTERNET').toBe('INTERNET');
     expect(built.api.functions.has('accounts')).toBe(false);
+    expect(() => built.api.functionFor('accounts')).toThrow(/`backends\.accounts`.*HTTP backend, not a function/);
     expect(built.api.backends.get('accounts')?.baseUrl).toBe('https://accounts.example.com/v2');
     expect(methodOf('GET', 'status.example.com/status').Integration.TimeoutInMillis).toBe(3000);
   });

@@ -2,7 +2,7 @@
  * Issue 14, items 4-9 (runtime part): each finding of the application-security review as a test on
  * real proxy events against a real dynalite server, real HMAC crypto and an in-memory Secrets
  * Manager that returns the version dates the service returns (the one AWS service that cannot run
- * in-process here; test/lambda/payments-secrets-bundled.test.ts drives the bundled functions
+ * in-process here; test/lambda/payments-bundled-hardening.test.ts drives the bundled functions
  * against a local Secrets Manager endpoint).
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';

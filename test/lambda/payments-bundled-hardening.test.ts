@@ -1,5 +1,5 @@
 /*
- * Issue 14, item 4, as deployed: the bundled functions from cdk.out, each in a fresh Node.js process,
+ * Issue 14, items 4-9, as deployed: the bundled functions from cdk.out, each in a fresh Node.js process,
  * against dynalite and a local Secrets Manager endpoint that keeps versions, stages and CreatedDates
  * the way the service does. The webhook-secret runbook (docs/handlers.md) is driven step by step with
  * a real SDK client — the calls its CLI commands make — and the cursor key is rotated by the bundled
@@ -128,5 +128,36 @@ describe('bounded grace for AWSPREVIOUS, the bundled code against a local Secret
     const [noGrace] = await list({ cursor }, { [PREVIOUS_GRACE_ENV]: '0' });
     expect(noGrace?.statusCode).toBe(400);
     expect(noGrace?.body?.error).toMatchObject({ code: 'INVALID_CURSOR' });
+  });
+
+  test('exact money, IBAN registry, safe text and admin masking hold in the bundled create and admin-list functions', async () => {
+    const raw = (body: string, key: string): unknown => proxyEvent('POST', '/payments', {
+      body, headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key }, authorizer: authorizerFor('user-bundled-rules'),
+    });
+    const creditor = '"creditor":{"name":"ACME GmbH","iban":"DE89370400440532013000"}';
+    const outcomes = await runBundle(/CreatePaymentFunction[0-9A-F]{8}$/, [
+      raw(`{"amount":1,"amount":100000,"currency":"EUR",${creditor}}`, 'bundled-rules-0001'),
+      raw(`{"amount":1.0000000000000001,"currency":"EUR",${creditor}}`, 'bundled-rules-0002'),
+      raw(`{"amount":9007199254740993,"currency":"EUR",${creditor}}`, 'bundled-rules-0003'),
+      raw('{"amount":1,"currency":"EUR","creditor":{"name":"ACME","iban":"XX89370400440532013000"}}', 'bundled-rules-0004'),
+      raw('{"amount":1,"currency":"EUR","creditor":{"name":"=HYPERLINK(\\"x\\")","iban":"DE89370400440532013000"}}', 'bundled-rules-0005'),
+      raw('{"amount":1,"currency":"EUR","creditor":{"name":"\\u003cb\\u003eACME","iban":"DE89370400440532013000"}}', 'bundled-rules-0006'),
+      raw('{"amount":1,"currency":"EUR","creditor":{"name":"ACME\\u200B","iban":"DE89370400440532013000"}}', 'bundled-rules-0007'),
+      raw(`{"amount":1000000001,"currency":"JPY",${creditor}}`, 'bundled-rules-0008'),
+      raw('{"amount":1000000000000,"currency":"BHD","creditor":{"name":"O\'Brien & Söhne GmbH","iban":"GB82WEST12345698765432"}}', 'bundled-rules-0009'),
+    ], local);
+    const pathsOf = (o: Outcome | undefined): string[] => ((o?.body?.error as { details?: { path: string }[] } | undefined)?.details ?? []).map((d) => d.path);
+    expect(outcomes.map((o) => o.statusCode)).toEqual([400, 400, 400, 400, 400, 400, 400, 400, 201]);
+    expect(outcomes.slice(0, 3).map(pathsOf)).toEqual([['body.amount'], ['body.amount'], ['body.amount']]);
+    expect(pathsOf(outcomes[3])).toContain('body.creditor.iban');
+    for (const o of outcomes.slice(4, 7)) expect(pathsOf(o)).toContain('body.creditor.name');
+    expect(pathsOf(outcomes[7])).toEqual(['body.amount']);
+    const [admin] = await runBundle(/AdminListPaymentsFunction[0-9A-F]{8}$/, [
+      proxyEvent('GET', '/admin/payments', { query: { limit: '100' }, authorizer: authorizerFor('user-root', { scopes: 'payments/admin', groups: 'admins' }) }),
+    ], local);
+    expect(admin?.statusCode).toBe(200);
+    const ibans = ((admin?.body?.items ?? []) as { creditor: { iban: string } }[]).map((p) => p.creditor.iban);
+    expect(ibans).toContain('GB82**************5432');
+    expect(ibans.every((i) => /^[A-Z]{2}[0-9]{2}\*+[A-Z0-9]{4}$/.test(i))).toBe(true);
   });
 });
