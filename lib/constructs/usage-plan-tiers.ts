@@ -1,7 +1,8 @@
 import { ApiKey, IApiKey, IRestApi, Method, Period, Stage, ThrottlingPerMethod, UsagePlan } from 'aws-cdk-lib/aws-apigateway';
 import { Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { Sensitivity, ThrottleLimits } from '../defaults/api';
+import { DEFAULT_STAGE_THROTTLE, METHOD_THROTTLE_BY_SENSITIVITY, Sensitivity, ThrottleLimits } from '../defaults/api';
+import { DEFAULT_IP_RATE_LIMIT, DEFAULT_SENSITIVE_RATE_LIMIT, DEFAULT_TOKEN_RATE_LIMIT, WafRateLimit } from '../defaults/waf';
 import { DEFAULT_USAGE_TIERS, PEOPLE_TIER, PLAN_METHOD_SHARE_BY_SENSITIVITY, UsageTier } from '../defaults/usage-plans';
 import { requireProp, SecureApiConfigError } from '../errors';
 import { routeKey, RouteDefinition, RouteTable, sensitivityOf } from '../routes';
@@ -260,3 +261,52 @@ function methodOf(scope: Construct, methods: ReadonlyMap<string, Method>, route:
   return method;
 }
 
+
+/** Inputs of {@link callerLimitsMarkdown}; everything defaults to the library defaults. */
+export interface CallerLimitsOptions {
+  /** @default DEFAULT_USAGE_TIERS */
+  readonly tiers?: Readonly<Record<string, UsageTier>>;
+  /** @default DEFAULT_STAGE_THROTTLE */
+  readonly stageThrottle?: ThrottleLimits;
+  /** @default METHOD_THROTTLE_BY_SENSITIVITY */
+  readonly methodThrottle?: Partial<Record<Sensitivity, ThrottleLimits>>;
+  /** @default DEFAULT_IP_RATE_LIMIT */
+  readonly ipRateLimit?: WafRateLimit;
+  /** @default DEFAULT_TOKEN_RATE_LIMIT */
+  readonly tokenRateLimit?: WafRateLimit;
+  /** @default DEFAULT_SENSITIVE_RATE_LIMIT */
+  readonly sensitiveRateLimit?: WafRateLimit;
+}
+
+/**
+ * The limits each kind of caller meets, as a Markdown table (README and docs/edge.md): which bucket is
+ * the caller's own and which are shared by everyone (those only protect the back end). Derived from the
+ * same defaults the constructs use, so the docs cannot drift from the template.
+ */
+export function callerLimitsMarkdown(options: CallerLimitsOptions = {}): string {
+  const tiers = options.tiers ?? DEFAULT_USAGE_TIERS;
+  const stage = options.stageThrottle ?? DEFAULT_STAGE_THROTTLE;
+  const method = { ...METHOD_THROTTLE_BY_SENSITIVITY, ...options.methodThrottle };
+  const w = (l: WafRateLimit): string => `${l.limit}/${l.evaluationWindowSec ?? 300}s`;
+  const ip = w(options.ipRateLimit ?? DEFAULT_IP_RATE_LIMIT);
+  const token = w(options.tokenRateLimit ?? DEFAULT_TOKEN_RATE_LIMIT);
+  const sensitive = w(options.sensitiveRateLimit ?? DEFAULT_SENSITIVE_RATE_LIMIT);
+  const shared = `stage ${stage.rateLimit}/${stage.burstLimit}; per method high ${method.high.rateLimit}/${method.high.burstLimit}, standard ${method.standard.rateLimit}/${method.standard.burstLimit}, low ${method.low.rateLimit}/${method.low.burstLimit}`;
+  const perCaller = `WAF ${token} per token, ${ip} per IP, ${sensitive} per IP on high routes`;
+  const rows: string[][] = [
+    ['anonymous (public routes)', 'source IP', `WAF ${ip} per IP, ${sensitive} per IP on high routes`, 'none', shared],
+    ['signed-in person (user token)', 'bearer token (WAF), `sub` (owner); the people plan key from the authorizer', perCaller, 'none (people plan: no quota, no plan throttle)', shared],
+    ...Object.entries(tiers).map(([name, tier]) => {
+      const share = (s: Sensitivity): string => { const l = planMethodThrottle(tier, s); return `${s} ${l.rateLimit}/${l.burstLimit}`; };
+      return [
+        `machine integration, \`${name}\` tier`,
+        'integration id; its own key from the authorizer',
+        `plan ${tier.rateLimit}/${tier.burstLimit} (keyed routes: ${share('high')}, ${share('standard')}, ${share('low')}); ${perCaller}`,
+        `${tier.quota.limit.toLocaleString('en-US')} per ${tier.quota.period.toLowerCase()}`,
+        shared,
+      ];
+    }),
+  ];
+  const header = ['caller', 'identified by', 'its own limits (rate rps/burst; WAF requests/window)', 'its own quota', 'shared by all callers (protect the back end)'];
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}

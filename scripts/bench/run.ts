@@ -191,6 +191,10 @@ async function main(): Promise<void> {
       [AUTHORIZER_ENV_NAMES.userPoolId]: BENCH_POOL_ID,
       [AUTHORIZER_ENV_NAMES.userClientIds]: BENCH_USER_CLIENT,
       [AUTHORIZER_ENV_NAMES.machineClientIds]: BENCH_MACHINE_CLIENT,
+      // The template's integration map holds client-id tokens: the bench's machine client stands in for them.
+      ...(AUTHORIZER_ENV_NAMES.machineIntegrations in authorizerFn.env || authorizerFn.tokenEnv.includes(AUTHORIZER_ENV_NAMES.machineIntegrations)
+        ? { [AUTHORIZER_ENV_NAMES.machineIntegrations]: JSON.stringify([{ id: 'bench-partner', clients: [BENCH_MACHINE_CLIENT], key: 'USAGE_KEY_0' }]) }
+        : {}),
     };
   }
   token.value = await kit.accessToken(allowRoute.scopes.length > 0 ? allowRoute.scopes : ['payments/write'], allowRoute.groups.slice(0, 1));

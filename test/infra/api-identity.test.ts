@@ -478,6 +478,12 @@ describe('machine integrations: options and synth checks', () => {
     expect(build({ machineIntegrations: machineIntegrations as ApiIdentityProps['machineIntegrations'] })).toThrow(message);
   });
 
+  test('more integrations than the authorizer\'s 4 KB environment holds are rejected at synth, naming the prop', () => {
+    const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`partner-number-${i}`, { scopes: ['accounts/read'], clients: ['primary', 'next'] }]));
+    expect(() => identityAndApi({ machineIntegrations: many })).toThrow(/`machineIntegrations`.*4096/);
+    expect(() => identityAndApi({ machineIntegrations: Object.fromEntries(Object.entries(many).slice(0, 5)) })).not.toThrow();
+  });
+
   test('the deprecated machineClient still works (principal = client id) with a deprecation warning', () => {
     const { stack, identity } = identityStack({ machineIntegrations: undefined, machineClient: { scopes: ['accounts/read'] } });
     expect(identity.machineClient).toBeDefined();
@@ -580,9 +586,32 @@ describe('ApiIdentity with an existing user pool (issue 11.5)', () => {
     expect(() => existing(overrides)).toThrow(message);
   });
 
+  test('a new pool without domainPrefix still gets a domain (the derived prefix); an existing pool without it gets none', () => {
+    const { domainPrefix: _drop, ...rest } = BASE;
+    const stack = testStack();
+    const fresh = new ApiIdentity(stack, 'Identity', rest);
+    expect(fresh.domain).toBeDefined();
+    expect(existing().identity.domain).toBeUndefined();
+  });
   test('a new pool without domainPrefix gets one derived from the stack and account (never a constant)', () => {
     const { stack } = identityStack({ domainPrefix: undefined });
     const domain = Object.values(Template.fromStack(stack).findResources('AWS::Cognito::UserPoolDomain'))[0] as { Properties: { Domain: unknown } };
     expect(JSON.stringify(domain.Properties.Domain)).toMatch(/AWS::AccountId|-\d{12}/);
+  });
+});
+
+describe('step-up is never lost between the identity and the API', () => {
+  test('an API whose table requires a recent sign-in refuses an authorizer built without it (and the reverse), naming the prop', () => {
+    const stepUp: RouteTable = ROUTES.map((r) => (r.method === 'DELETE' ? { ...r, auth: { scopes: ['accounts/admin'], groups: ['admins'], maxAuthAge: Duration.minutes(15) } } : r))
+      .map((r) => ({ ...r, handler: 'health' }));
+    const plain: RouteTable = ROUTES.map((r) => ({ ...r, handler: 'health' }));
+    const apiWith = (apiRoutes: RouteTable, identityRoutes: RouteTable) => (): void => {
+      const stack = testStack();
+      const identity = new ApiIdentity(stack, 'Identity', { ...BASE, routes: identityRoutes, machineIntegrations: undefined });
+      new SecureRestApi(stack, 'Api', { routes: apiRoutes, allowedOrigins: ['https://app.example.com'], handlersDir: HANDLERS_DIR, authorizer: identity.authorizer });
+    };
+    expect(apiWith(stepUp, plain)).toThrow(/`authorizer`.*900 s but the authorizer enforces none.*routes\[3\]\.auth\.maxAuthAge/);
+    expect(apiWith(plain, stepUp)).toThrow(/routes\[3\]\.auth\.maxAuthAge/);
+    expect(apiWith(stepUp, stepUp)).not.toThrow();
   });
 });

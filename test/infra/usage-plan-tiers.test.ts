@@ -3,7 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import * as fc from 'fast-check';
 import { SecureRestApiProps } from '../../lib/constructs/secure-rest-api';
-import { planMethodThrottle } from '../../lib/constructs/usage-plan-tiers';
+import { callerLimitsMarkdown, planMethodThrottle } from '../../lib/constructs/usage-plan-tiers';
 import { PEOPLE_TIER, UsageTier } from '../../lib/defaults/usage-plans';
 import { nagFindings, testApp } from '../helpers/app';
 import { buildApi, ROUTES } from './edge-fixtures';
@@ -206,5 +206,21 @@ describe('UsagePlanTiers: cdk-nag', () => {
     const app = testApp();
     buildApi({ usagePlans: { apiKeys: [{ id: 'AcmeKey', tier: 'partner' }] } }, app);
     expect(nagFindings(app)).toEqual([]);
+  });
+});
+
+describe('limits per caller type (issue 14.3: the edge table)', () => {
+  test('README and docs/edge.md show exactly the table derived from the defaults', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { readFileSync } = require('fs') as typeof import('fs');
+    const table = callerLimitsMarkdown();
+    for (const doc of ['README.md', 'docs/edge.md']) expect(readFileSync(`${__dirname}/../../${doc}`, 'utf8')).toContain(table);
+  });
+
+  test('people: no quota and a per-token WAF bucket; each integration tier: its own plan and quota', () => {
+    const lines = callerLimitsMarkdown().split('\n');
+    expect(lines.find((l) => l.startsWith('| signed-in person'))).toMatch(/none \(people plan: no quota, no plan throttle\).*/);
+    expect(lines.find((l) => l.startsWith('| signed-in person'))).toContain('3000/300s per token');
+    expect(lines.find((l) => l.includes('`partner` tier'))).toContain('500,000 per day');
   });
 });

@@ -694,3 +694,144 @@ describe('authorizer configuration', () => {
     expect(TEST_ISSUER).toContain(TEST_USER_POOL_ID);
   });
 });
+
+/*
+ * The authorizer as deployed: the bundle from the synthesized example app, in a fresh Node.js process,
+ * with the template's own environment (route policy, integration map, cache TTL); only the CloudFormation
+ * tokens are replaced by local values (client ids, usage-key values). Real RS256 tokens, real JWKS
+ * download (answered in-process), real X.509 certificates.
+ */
+describe('the bundled authorizer from cdk.out (fresh process, template environment)', () => {
+  type Result = { result?: { principalId: string; usageIdentifierKey?: string; context: Record<string, unknown>; policyDocument: { Statement: never[] } }; error?: string };
+  let env: Record<string, string>;
+  let entry: string;
+  let ca: TestCertificateAuthority;
+  let acmeCert: TestCertificate;
+  let globexCert: TestCertificate;
+  const KEYS = { acme: 'acme-usage-key-value-0123456789abcdefghij', globex: 'globex-usage-key-value-0123456789abcdefg', people: 'people-usage-key-value-0123456789abcdefg' };
+
+  beforeAll(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { bundleOf } = require('../helpers/bundles') as typeof import('../helpers/bundles');
+    const bundle = bundleOf(/IdentityAuthorizerFunction[0-9A-F]{8}$/);
+    entry = bundle.entryFile;
+    const vars = bundle.environment;
+    // MACHINE_INTEGRATIONS is a Fn::Join of JSON text and client Refs: substitute each Ref by a local client id.
+    const join = vars.MACHINE_INTEGRATIONS as { 'Fn::Join': [string, (string | { Ref: string })[]] };
+    const clientFor = (ref: string): string => (/Acme/.test(ref) ? TEST_CLIENTS.acme : /Globex/.test(ref) ? TEST_CLIENTS.globex : 'unknown');
+    const integrations = JSON.parse(join['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : clientFor(p.Ref))).join('')) as { id: string; cert?: unknown }[];
+    ca = new TestCertificateAuthority();
+    acmeCert = ca.issue('acme', '/C=DE/O=Acme GmbH/CN=acme-payments');
+    globexCert = ca.issue('globex', '/C=US/O=Globex Corp/CN=globex-treasury');
+    // The example binds no certificate (its domain has no truststore): bind acme here, in the wire format ApiIdentity writes.
+    const acme = integrations.find((i) => i.id === 'acme-payments');
+    if (acme) acme.cert = { sha256: [acmeCert.sha256] };
+    env = {
+      ...Object.fromEntries(Object.entries(vars).filter((e): e is [string, string] => typeof e[1] === 'string')),
+      USER_POOL_ID: TEST_USER_POOL_ID, USER_CLIENT_IDS: TEST_CLIENTS.web,
+      MACHINE_INTEGRATIONS: JSON.stringify(integrations),
+      USAGE_KEY_0: KEYS.acme, USAGE_KEY_1: KEYS.globex, USER_USAGE_KEY: KEYS.people,
+      POWERTOOLS_LOG_LEVEL: 'CRITICAL', POWERTOOLS_METRICS_DISABLED: 'true', AWS_REGION: 'eu-west-1',
+    };
+  }, 240000);
+  afterAll(() => ca?.dispose());
+
+  function invoke(events: unknown[]): Promise<Result[]> {
+    return new Promise((resolve, reject) => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { execFile } = require('child_process') as typeof import('child_process');
+      const child = execFile(process.execPath, [require.resolve('../helpers/invoke-authorizer-bundle.cjs')], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => {
+        if (err) { reject(err); return; }
+        const line = stdout.split('\n').find((l) => l.startsWith('@@RESULTS@@'));
+        if (!line) { reject(new Error(`no results: ${stdout.slice(-500)}`)); return; }
+        resolve(JSON.parse(line.slice('@@RESULTS@@'.length)) as Result[]);
+      });
+      child.stdin?.end(JSON.stringify({ entry, env, events, jwks: { url: `${TEST_ISSUER}/.well-known/jwks.json`, body: jwks } }));
+    });
+  }
+  const event = (resource: string, token: string, clientCertPem?: string | null): APIGatewayRequestAuthorizerEvent => authorizerEvent({ method: 'GET', resource, authorization: bearer(token), clientCertPem });
+
+  test('integrations own their objects, each metered on its own key; a stolen bound token fails without its certificate; admins need a recent sign-in', async () => {
+    const acme = await keys.sign('pool', machineAccessClaims({ scopes: ['payments/read', 'payments/write'], clientId: TEST_CLIENTS.acme }));
+    const globex = await keys.sign('pool', machineAccessClaims({ scopes: ['payments/read'], clientId: TEST_CLIENTS.globex }));
+    const adminFresh = await keys.sign('pool', userAccessClaims({ scopes: ['payments/admin'], groups: ['admins'], signedInSecondsAgo: 60 }));
+    const adminStale = await keys.sign('pool', userAccessClaims({ scopes: ['payments/admin'], groups: ['admins'], signedInSecondsAgo: 3600 }));
+    const [acmeOk, globexOk, acmeNoCert, acmeOtherCert, fresh, stale] = await invoke([
+      event('/payments', acme, acmeCert.pem),
+      event('/payments', globex, null),
+      event('/payments', acme, null),
+      event('/payments', acme, globexCert.pem),
+      event('/admin/payments', adminFresh),
+      event('/admin/payments', adminStale),
+    ]);
+    expect(acmeOk?.result).toMatchObject({ principalId: 'integration:acme-payments', usageIdentifierKey: KEYS.acme, context: { integration: 'acme-payments' } });
+    expect(globexOk?.result).toMatchObject({ principalId: 'integration:globex-treasury', usageIdentifierKey: KEYS.globex });
+    expect(acmeNoCert?.error).toBe('Unauthorized');
+    expect(acmeOtherCert?.error).toBe('Unauthorized');
+    const adminArn = `${TEST_STAGE_PREFIX}/GET/admin/payments`;
+    expect(evaluatePolicy(fresh!.result!.policyDocument, adminArn)).toBe('Allow');
+    expect(fresh?.result?.usageIdentifierKey).toBe(KEYS.people);
+    expect(evaluatePolicy(stale!.result!.policyDocument, adminArn)).not.toBe('Allow');
+  }, 60000);
+});
+
+/*
+ * The ownership contract end to end: the context the real authorizer returns for real tokens is what the
+ * example's payments handlers (against dynalite) key ownership on. Partners never see each other's
+ * payments; a rotated client of the same integration still sees its own.
+ */
+describe('integration ownership through the payments handlers (real authorizer context, dynalite)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const helpers = require('./payments-helpers') as typeof import('./payments-helpers');
+  let dynamo: import('../helpers/dynalite').LocalDynamo;
+  beforeAll(async () => {
+    process.env.ALLOWED_ORIGINS = helpers.ORIGIN;
+    process.env.POWERTOOLS_METRICS_NAMESPACE = 'Test';
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('../../lambda/runtime/http') as typeof import('../../lambda/runtime/http')).reloadAllowedOrigins();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    dynamo = await (require('../helpers/dynalite') as typeof import('../helpers/dynalite')).startDynalite();
+  }, 60000);
+  afterAll(async () => { await dynamo?.stop(); });
+
+  test('acme (either client) sees only acme\'s payment; globex sees none of it', async () => {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { createHandler: createPayment } = require('../../lambda/example/handlers/create-payment') as typeof import('../../lambda/example/handlers/create-payment');
+    const { createHandler: listPayments } = require('../../lambda/example/handlers/list-payments') as typeof import('../../lambda/example/handlers/list-payments');
+    const { createHandler: getPayment } = require('../../lambda/example/handlers/get-payment') as typeof import('../../lambda/example/handlers/get-payment');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const table = await dynamo.createPaymentsTable();
+    const deps = helpers.testDeps(dynamo, table, helpers.defaultSecrets());
+    const create = createPayment(() => deps);
+    const list = listPayments(() => deps);
+    const get = getPayment(() => deps);
+    const integrated = authorizerWith({
+      integrations: [
+        { id: 'acme-payments', clientIds: [TEST_CLIENTS.acme, TEST_CLIENTS.acmeNext], principal: 'integration' },
+        { id: 'globex-treasury', clientIds: [TEST_CLIENTS.globex], principal: 'integration' },
+      ],
+    });
+    const contextOf = async (clientId: string, method: string, resource: string): Promise<Record<string, unknown>> => {
+      const token = await keys.sign('pool', machineAccessClaims({ scopes: ['payments/read', 'payments/write'], clientId }));
+      const outcome = await run(authorizerEvent({ method, resource, authorization: bearer(token) }), integrated);
+      expect(outcome.status).toBe(200);
+      return { principalId: outcome.result!.principalId, ...outcome.result!.context };
+    };
+    const created = await create(helpers.proxyEvent('POST', '/payments', {
+      body: JSON.stringify(helpers.validPayment()),
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'acme-key-000000001' },
+      authorizer: await contextOf(TEST_CLIENTS.acme, 'POST', '/payments'),
+    }));
+    expect(created.statusCode).toBe(201);
+    const id = (JSON.parse(created.body) as { paymentId: string }).paymentId;
+    const items = async (clientId: string): Promise<unknown[]> => (JSON.parse((await list(helpers.proxyEvent('GET', '/payments', { authorizer: await contextOf(clientId, 'GET', '/payments') }))).body) as { items: unknown[] }).items;
+    expect(await items(TEST_CLIENTS.acme)).toHaveLength(1);
+    expect(await items(TEST_CLIENTS.acmeNext)).toHaveLength(1);
+    expect(await items(TEST_CLIENTS.globex)).toHaveLength(0);
+    const read = async (clientId: string): Promise<number> => (await get(helpers.proxyEvent('GET', '/payments/{paymentId}', {
+      path: `/payments/${id}`, pathParameters: { paymentId: id }, authorizer: await contextOf(clientId, 'GET', '/payments/{paymentId}'),
+    }))).statusCode;
+    expect(await read(TEST_CLIENTS.acmeNext)).toBe(200);
+    expect(await read(TEST_CLIENTS.globex)).toBe(404);
+  }, 60000);
+});

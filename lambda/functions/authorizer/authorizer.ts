@@ -10,7 +10,6 @@ import {
   WaitPeriodNotYetEndedJwkError,
 } from 'aws-jwt-verify/error';
 import type { Jwks, JwksCache } from 'aws-jwt-verify/jwk';
-import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
 import { SAFE_ID, type AuthorizerContext } from '../../runtime/authorizer-context';
 import type { DenialReason } from '../../runtime/authorizer-metrics';
 import { DecisionMetrics } from './decision-metrics';
@@ -151,12 +150,10 @@ export function createAuthorizer(config: AuthorizerConfig, options: AuthorizerOp
     // Cognito signs access tokens with RS256 only. Refusing any other `alg` (none, HS256 key
     // confusion, ES*) and a missing `kid` here, on the unverified header, means such a token never
     // makes the verifier look up or download a key.
-    let header: { alg?: unknown; kid?: unknown };
-    try {
-      header = decomposeUnverifiedJwt(token).header;
-    } catch {
-      throw new Unauthenticated('malformed_token');
-    }
+    // Only the header is decoded here (the verifier decodes the whole token again): a full
+    // decomposition per request cost about a tenth of an RS256 check (bench).
+    const header = unverifiedHeader(token);
+    if (header === undefined || !('alg' in header)) throw new Unauthenticated('malformed_token');
     if (header.alg !== 'RS256') throw new Unauthenticated('unsupported_alg');
     if (typeof header.kid !== 'string' || header.kid.length === 0) throw new Unauthenticated('unknown_kid');
     try {
@@ -254,6 +251,22 @@ export function createAuthorizer(config: AuthorizerConfig, options: AuthorizerOp
     },
     handle,
   };
+}
+
+/**
+ * The JOSE header of a compact JWS as an object, or `undefined` if the header is not a JSON object or
+ * the signature segment is empty (an unsigned token). `token` already matched {@link BEARER}, so its
+ * segments are base64url text; nothing here is trusted beyond choosing to refuse early.
+ */
+function unverifiedHeader(token: string): { alg?: unknown; kid?: unknown } | undefined {
+  const first = token.indexOf('.');
+  if (token.endsWith('.')) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(token.slice(0, first), 'base64url').toString('utf8'));
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function errorName(err: unknown): string {

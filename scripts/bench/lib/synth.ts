@@ -5,7 +5,10 @@ import * as path from 'path';
 import type { RouteDefinition, RouteTable } from '../../../lib/routes';
 
 /** Names of the authorizer's environment (lambda/functions/authorizer/route-policy.ts `AUTHORIZER_ENV`). */
-export const AUTHORIZER_ENV_NAMES = { userPoolId: 'USER_POOL_ID', userClientIds: 'USER_CLIENT_IDS', machineClientIds: 'MACHINE_CLIENT_IDS', routePolicy: 'ROUTE_POLICY' } as const;
+export const AUTHORIZER_ENV_NAMES = {
+  userPoolId: 'USER_POOL_ID', userClientIds: 'USER_CLIENT_IDS', machineClientIds: 'MACHINE_CLIENT_IDS', routePolicy: 'ROUTE_POLICY',
+  machineIntegrations: 'MACHINE_INTEGRATIONS',
+} as const;
 
 /** A function of the synthesized example app and what the bench knows about it. */
 export interface SynthFunction {
