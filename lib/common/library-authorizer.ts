@@ -59,12 +59,6 @@ export function routePolicyMismatches(routes: RouteTable, policy: readonly Route
         prop: `routes[${i}]`,
         message: `${key} needs ${wanted} but the authorizer enforces scopes [${rule.scopes.join(', ')}]${rule.groups.length ? ` and groups [${rule.groups.join(', ')}]` : ''}${rule.maxAuthAgeSeconds !== undefined ? ` and a sign-in at most ${rule.maxAuthAgeSeconds} s old` : ''}`,
       });
-    } else if (rule.maxAuthAgeSeconds !== auth.maxAuthAge?.toSeconds()) {
-      // A step-up the table declares but the authorizer does not enforce would be silently lost (issue 14).
-      problems.push({
-        prop: `routes[${i}].auth.maxAuthAge`,
-        message: `${key} requires a sign-in within ${auth.maxAuthAge ? `${auth.maxAuthAge.toSeconds()} s` : 'no window'} but the authorizer enforces ${rule.maxAuthAgeSeconds !== undefined ? `${rule.maxAuthAgeSeconds} s` : 'none'}`,
-      });
     }
   });
   return problems;

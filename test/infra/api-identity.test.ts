@@ -610,8 +610,8 @@ describe('step-up is never lost between the identity and the API', () => {
       const identity = new ApiIdentity(stack, 'Identity', { ...BASE, routes: identityRoutes, machineIntegrations: undefined });
       new SecureRestApi(stack, 'Api', { routes: apiRoutes, allowedOrigins: ['https://app.example.com'], handlersDir: HANDLERS_DIR, authorizer: identity.authorizer });
     };
-    expect(apiWith(stepUp, plain)).toThrow(/`authorizer`.*900 s but the authorizer enforces none.*routes\[3\]\.auth\.maxAuthAge/);
-    expect(apiWith(plain, stepUp)).toThrow(/routes\[3\]\.auth\.maxAuthAge/);
+    expect(apiWith(stepUp, plain)).toThrow(/`authorizer`.*a sign-in at most 900 s old but the authorizer enforces scopes \[accounts\/admin\] and groups \[admins\] \(routes\[3\]\)/);
+    expect(apiWith(plain, stepUp)).toThrow(/`authorizer`.*enforces .*a sign-in at most 900 s old \(routes\[3\]\)/);
     expect(apiWith(stepUp, stepUp)).not.toThrow();
   });
 });
