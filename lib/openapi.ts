@@ -38,6 +38,13 @@ export interface OpenApiOptions {
    * @default - public routes have no security requirement
    */
   readonly signedRoutes?: Readonly<Record<string, { readonly header: string; readonly description: string }>>;
+  /**
+   * Where API Gateway takes the usage-plan key of keyed routes from (`SecureRestApi`'s `apiKeySource`). With
+   * `AUTHORIZER` the authorizer supplies it from the caller's identity and clients send no key, so the document
+   * declares no key scheme (only an `x-usage-metering` note); `HEADER` declares the `x-api-key` header.
+   * @default 'AUTHORIZER'
+   */
+  readonly apiKeySource?: 'AUTHORIZER' | 'HEADER';
 }
 
 /** The error envelope every failure carries (handlers and gateway responses). */
@@ -126,7 +133,8 @@ export function openApiDocument(routes: RouteTable, options: OpenApiOptions): Re
       },
     },
   };
-  if (routes.some((r) => r.apiKeyRequired === true)) {
+  const headerKeys = (options.apiKeySource ?? 'AUTHORIZER') === 'HEADER';
+  if (headerKeys && routes.some((r) => r.apiKeyRequired === true)) {
     securitySchemes.apiKey = {
       type: 'apiKey', in: 'header', name: 'x-api-key',
       description: 'Usage-plan key of the calling application: metering and throttling only, never authorization (the OAuth token is still required).',
@@ -189,9 +197,12 @@ export function openApiDocument(routes: RouteTable, options: OpenApiOptions): Re
       responses,
       // Requirements in one object are ANDed: a keyed route needs the token and the key.
       security: protection
-        ? [{ oauth2: [...protection.scopes], ...(route.apiKeyRequired === true ? { apiKey: [] } : {}) }]
+        ? [{ oauth2: [...protection.scopes], ...(headerKeys && route.apiKeyRequired === true ? { apiKey: [] } : {}) }]
         : signed ? [{ [`signature${operationNameOfKey(key)}`]: [] }] : [],
       'x-sensitivity': sensitivityOf(route),
+      ...(!headerKeys && route.apiKeyRequired === true
+        ? { 'x-usage-metering': 'Metered per caller by its usage plan; the key comes from the caller\'s identity (API key source AUTHORIZER): send no x-api-key.' }
+        : {}),
       ...(protection?.groups ? { 'x-required-groups': [...protection.groups] } : {}),
       ...(isPublicRoute(route) ? { 'x-public-reason': route.auth.reason } : {}),
     };

@@ -203,13 +203,16 @@ export const SUSTAINED_EVALUATION = Object.freeze({ evaluationPeriods: 3, datapo
 /**
  * Authorizer denial reasons that mean someone presented a token this API never issued: a forged or
  * tampered signature, a key id not in the JWKS, an algorithm outside the allow-list (the `alg: none`
- * trick), or a token from another issuer. A legitimate client cannot produce them by accident.
+ * trick), or a token from another issuer — or a certificate-bound machine token presented with another
+ * certificate (a stolen token). A legitimate client cannot produce them by accident.
  */
 export const FORGERY_DENIAL_REASONS: readonly DenialReason[] = Object.freeze([
   'bad_signature',
   'unknown_kid',
   'unsupported_alg',
   'wrong_issuer',
+  // A bound machine token presented with another certificate: the token left its partner (RFC 8705's threat).
+  'wrong_client_cert',
 ]);
 
 /**

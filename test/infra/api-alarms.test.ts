@@ -299,7 +299,7 @@ describe('ApiAlarms alarms', () => {
     const alarm = alarmByName(template, 'authorizer-forged-tokens');
     expect(alarm).toMatchObject({ Threshold: 5, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1 });
     const metrics = alarm.Metrics as { Id: string; Expression?: string; ReturnData: boolean; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: string }[] } } }[];
-    expect(metrics.find((m) => m.ReturnData)?.Expression).toBe('FILL(r0, 0) + FILL(r1, 0) + FILL(r2, 0) + FILL(r3, 0)');
+    expect(metrics.find((m) => m.ReturnData)?.Expression).toBe(FORGERY_DENIAL_REASONS.map((_r, i) => `FILL(r${i}, 0)`).join(' + '));
     const reasons = metrics.filter((m) => m.MetricStat).map((m) => {
       expect(m.MetricStat?.Metric).toMatchObject({ Namespace: 'SecureRestApi', MetricName: 'AuthorizerDenials' });
       const dims = Object.fromEntries((m.MetricStat?.Metric.Dimensions ?? []).map((d) => [d.Name, d.Value]));

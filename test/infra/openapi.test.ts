@@ -3,8 +3,8 @@ import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as z from 'zod/mini';
 import { jsonSchemaDraft4, operationName, stripUnsupportedFormats } from '../../lib/constructs/secure-rest-api';
-import { openApiSchema } from '../../lib/openapi';
-import { isPublicRoute, pathParameters, protectionOf, routeKey } from '../../lib/routes';
+import { openApiDocument, openApiSchema } from '../../lib/openapi';
+import { isPublicRoute, pathParameters, protectionOf, routeKey, type RouteTable } from '../../lib/routes';
 import { PAYMENTS_ROUTES, paymentsOpenApi } from '../../lib/stacks/payments-routes';
 import { exampleStack, testStack } from '../helpers/app';
 
@@ -73,7 +73,9 @@ describe('one schema per route: Zod, the gateway model in the template and the O
     const protection = protectionOf(route);
     if (protection) {
       expect(method.AuthorizationType).toBe('CUSTOM');
-      expect(op.security).toEqual([{ oauth2: [...protection.scopes], ...(route.apiKeyRequired === true ? { apiKey: [] } : {}) }]);
+      // Key source AUTHORIZER: the key comes from the caller's identity, so clients are told to send none.
+      expect(op.security).toEqual([{ oauth2: [...protection.scopes] }]);
+      expect(op['x-usage-metering'] !== undefined).toBe(route.apiKeyRequired === true);
       expect(Object.keys(op.responses as Json)).toEqual(expect.arrayContaining(['401', '403']));
     } else {
       expect(isPublicRoute(route)).toBe(true);
@@ -117,5 +119,19 @@ describe('jsonSchemaDraft4: what API Gateway (draft-4) needs', () => {
 
   test('an unrepresentable type fails synth naming the prop instead of becoming an accept-anything model', () => {
     expect(() => jsonSchemaDraft4(z.strictObject({ when: z.date() }), testStack(), 'routes[3].body')).toThrow(/routes\[3\]\.body/);
+  });
+});
+
+describe('usage-plan keys in the document follow the API key source', () => {
+  const keyed: RouteTable = [{ method: 'GET', path: '/things', handler: 'h', auth: { scopes: ['things/read'] }, apiKeyRequired: true }];
+  test('AUTHORIZER (the default): no x-api-key scheme, a metering note instead', () => {
+    const doc = openApiDocument(keyed, { title: 't', version: '1', authBaseUrl: 'https://auth.example.com' }) as Json;
+    expect(((doc.components as Json).securitySchemes as Json).apiKey).toBeUndefined();
+    expect(((doc.paths as Json)['/things'] as Json).get).toMatchObject({ security: [{ oauth2: ['things/read'] }], 'x-usage-metering': expect.any(String) });
+  });
+  test('HEADER: the x-api-key scheme ANDed with OAuth', () => {
+    const doc = openApiDocument(keyed, { title: 't', version: '1', authBaseUrl: 'https://auth.example.com', apiKeySource: 'HEADER' }) as Json;
+    expect(((doc.components as Json).securitySchemes as Json).apiKey).toMatchObject({ in: 'header', name: 'x-api-key' });
+    expect(((doc.paths as Json)['/things'] as Json).get).toMatchObject({ security: [{ oauth2: ['things/read'], apiKey: [] }] });
   });
 });
