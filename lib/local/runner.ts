@@ -99,16 +99,8 @@ interface Closable {
   close(): Promise<void>;
 }
 
-interface Issuer {
-  readonly url: string;
-  readonly issuer: string;
-  readonly authorizeUrl: string;
-  readonly tokenUrl: string;
-  readonly revokeUrl: string;
-  readonly logoutUrl: string;
-  readonly jwksUrl: string;
-  close(): Promise<void>;
-}
+/** The issuer's own contract (loaded lazily below: oidc-provider starts only when the app has a pool). */
+type Issuer = import('./issuer').LocalIssuer;
 
 /** Loopback only (the local issuer holds test passwords and signs tokens the local API accepts). */
 export function isLoopbackHost(host: string): boolean {
