@@ -14,30 +14,18 @@ import { createHandler as listPayments } from '../../lambda/example/handlers/lis
 import { createHandler as webhook } from '../../lambda/example/handlers/processor-webhook';
 import { CreatePaymentBody } from '../../lambda/example/schemas/payments';
 import { paymentsDeps } from '../../lambda/example/payments/payments-deps';
-import { reloadAllowedOrigins } from '../../lambda/runtime/http';
 import { CURRENCY_MINOR_UNITS, maxMinorUnits } from '../../lambda/runtime/schemas';
 import { DEFAULT_PREVIOUS_GRACE_MS, PREVIOUS_GRACE_ENV, SecretCache } from '../../lambda/runtime/secrets';
 import { signWebhook } from '../../lambda/runtime/webhook-signature';
-import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
 import {
-  authorizerFor, CURSOR_KEY, CURSOR_SECRET_ID, FakeSecrets, ORIGIN, proxyEvent, validPayment, WEBHOOK_KEY, WEBHOOK_SECRET_ID,
+  authorizerFor, CURSOR_KEY, CURSOR_SECRET_ID, FakeSecrets, proxyEvent, validPayment, WEBHOOK_KEY, WEBHOOK_SECRET_ID,
+  json, useDynaliteSuite,
 } from './payments-helpers';
 
 const ALICE = 'alice-sub-0001';
 const HOUR = 3_600_000;
 
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  process.env.ALLOWED_ORIGINS = ORIGIN;
-  process.env.POWERTOOLS_METRICS_NAMESPACE = 'Test';
-  reloadAllowedOrigins();
-  dynamo = await startDynalite();
-});
-afterAll(async () => { await dynamo.stop(); });
-
-function json(res: APIGatewayProxyResult): Record<string, unknown> {
-  return JSON.parse(res.body) as Record<string, unknown>;
-}
+const dynamo = useDynaliteSuite();
 function paths(res: APIGatewayProxyResult): string[] {
   return ((json(res) as { error?: { details?: { path: string }[] } }).error?.details ?? []).map((d) => d.path);
 }
@@ -50,9 +38,9 @@ function clock(start: string): { now: () => Date; set: (iso: string | number) =>
 
 async function setup(secrets = new FakeSecrets({ [CURSOR_SECRET_ID]: { current: CURSOR_KEY }, [WEBHOOK_SECRET_ID]: { current: WEBHOOK_KEY } }),
   now: () => Date = () => new Date(), graceMs?: number) {
-  const table = await dynamo.createPaymentsTable();
+  const table = await dynamo().createPaymentsTable();
   const deps = () => paymentsDeps({
-    dynamo: dynamo.client, tableName: table, secretsClient: secrets, cursorSecretId: CURSOR_SECRET_ID, webhookSecretId: WEBHOOK_SECRET_ID, now,
+    dynamo: dynamo().client, tableName: table, secretsClient: secrets, cursorSecretId: CURSOR_SECRET_ID, webhookSecretId: WEBHOOK_SECRET_ID, now,
     ...(graceMs !== undefined ? { previousSecretGraceMs: graceMs } : {}),
   });
   // One deps object per handler, as one container per function: the cache lives as long as it.
@@ -155,7 +143,7 @@ describe('item 4: AWSPREVIOUS accepted only within the grace window after the ro
     const listAt = async (at: number): Promise<number> => {
       c.set(at);
       const deps = paymentsDeps({
-        dynamo: dynamo.client, tableName: before.table, secretsClient: rotatedSecrets(), cursorSecretId: CURSOR_SECRET_ID, webhookSecretId: WEBHOOK_SECRET_ID,
+        dynamo: dynamo().client, tableName: before.table, secretsClient: rotatedSecrets(), cursorSecretId: CURSOR_SECRET_ID, webhookSecretId: WEBHOOK_SECRET_ID,
         now: c.now, previousSecretGraceMs: HOUR,
       });
       return (await listPayments(() => deps)(proxyEvent('GET', '/payments', { query: { cursor }, authorizer: authorizerFor(ALICE) }))).statusCode;
@@ -195,7 +183,7 @@ describe('item 5: exact money, validated on the JSON text', () => {
     const res = await t.create(rawPost(ALICE, 'key-money-000000001', body(amount)));
     expect(res.statusCode).toBe(400);
     expect(paths(res)).toContain('body.amount');
-    expect(await dynamo.countItems(t.table)).toBe(0);
+    expect(await dynamo().countItems(t.table)).toBe(0);
   });
 
   test('a number beyond the safe range is refused in any field, with its path', async () => {
@@ -215,7 +203,7 @@ describe('item 5: exact money, validated on the JSON text', () => {
     const res = await t.create(rawPost(ALICE, 'key-money-000000003', raw));
     expect(res.statusCode).toBe(400);
     expect(paths(res)).toEqual([path]);
-    expect(await dynamo.countItems(t.table)).toBe(0);
+    expect(await dynamo().countItems(t.table)).toBe(0);
   });
 
   test('a duplicated unknown (hostile) key is reported on its parent, never by name', async () => {
@@ -346,7 +334,7 @@ describe('item 7: safe text in names and references', () => {
     const res = await t.create(post(ALICE, 'key-text-0000000001', validPayment({ creditor: { name: value, iban: 'DE89370400440532013000' } })));
     expect(res.statusCode).toBe(400);
     expect(paths(res)).toContain('body.creditor.name');
-    expect(await dynamo.countItems(t.table)).toBe(0);
+    expect(await dynamo().countItems(t.table)).toBe(0);
   });
 
   test.each(hostile)('reference with %s is 400 on body.reference', async (_name, value) => {
@@ -400,7 +388,7 @@ describe('item 8: an idempotent replay is answered before time-dependent rules',
     expect(fresh.statusCode).toBe(422);
     const other = await t.create(post(ALICE, 'key-midnight-000001', validPayment({ requestedExecutionDate: '2030-06-14', amount: 7 })));
     expect(other.statusCode).toBe(409);
-    expect(await dynamo.countItems(t.table)).toBe(1);
+    expect(await dynamo().countItems(t.table)).toBe(1);
   });
 });
 

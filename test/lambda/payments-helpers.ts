@@ -1,10 +1,11 @@
 import { readFileSync } from 'fs';
 import * as path from 'path';
 import type { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { paymentsDeps, type PaymentsDeps } from '../../lambda/example/payments/payments-deps';
+import { reloadAllowedOrigins } from '../../lambda/runtime/http';
 import type { SecretValueReader } from '../../lambda/runtime/secrets';
-import type { LocalDynamo } from '../helpers/dynalite';
+import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
 
 const FIXTURE = JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'events', 'apigw-rest-proxy.json'), 'utf8')) as APIGatewayProxyEvent;
 
@@ -97,4 +98,28 @@ export function validPayment(overrides: Record<string, unknown> = {}): Record<st
     amount: 12345, currency: 'EUR', creditor: { name: 'ACME GmbH', iban: 'DE89370400440532013000' }, reference: 'Invoice 42',
     ...overrides,
   };
+}
+
+/**
+ * Registers the suite's setup: the handlers' environment (allowed origin, metrics namespace) and a real dynalite
+ * server, stopped after the suite. Returns the running server (valid inside tests).
+ */
+export function useDynaliteSuite(): () => LocalDynamo {
+  let dynamo: LocalDynamo | undefined;
+  beforeAll(async () => {
+    process.env.ALLOWED_ORIGINS = ORIGIN;
+    process.env.POWERTOOLS_METRICS_NAMESPACE = 'Test';
+    reloadAllowedOrigins();
+    dynamo = await startDynalite();
+  });
+  afterAll(async () => { await dynamo?.stop(); });
+  return () => {
+    if (!dynamo) throw new Error('dynalite is not started: call inside a test');
+    return dynamo;
+  };
+}
+
+/** The JSON body of a handler result. */
+export function json(res: APIGatewayProxyResult): Record<string, unknown> {
+  return JSON.parse(res.body) as Record<string, unknown>;
 }

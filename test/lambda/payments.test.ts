@@ -4,30 +4,18 @@ import { createHandler as createPayment } from '../../lambda/example/handlers/cr
 import { createHandler as getPayment } from '../../lambda/example/handlers/get-payment';
 import { createHandler as listPayments } from '../../lambda/example/handlers/list-payments';
 import { createHandler as webhook } from '../../lambda/example/handlers/processor-webhook';
-import { reloadAllowedOrigins } from '../../lambda/runtime/http';
 import { paymentIdFor } from '../../lambda/example/payments/payments-store';
 import { SECURITY_HEADERS } from '../../lambda/runtime/security-headers';
 import { signWebhook } from '../../lambda/runtime/webhook-signature';
-import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
 import {
   authorizerFor, CURSOR_SECRET_ID, defaultSecrets, FakeSecrets, ORIGIN, proxyEvent, testDeps, validPayment, WEBHOOK_KEY, WEBHOOK_SECRET_ID,
+  json, useDynaliteSuite,
 } from './payments-helpers';
 
 const ALICE = 'alice-sub-0001';
 const BOB = 'bob-sub-0002';
 
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  process.env.ALLOWED_ORIGINS = ORIGIN;
-  process.env.POWERTOOLS_METRICS_NAMESPACE = 'Test';
-  reloadAllowedOrigins();
-  dynamo = await startDynalite();
-});
-afterAll(async () => { await dynamo.stop(); });
-
-function json(res: APIGatewayProxyResult): Record<string, unknown> {
-  return JSON.parse(res.body) as Record<string, unknown>;
-}
+const dynamo = useDynaliteSuite();
 
 function expectEnvelope(res: APIGatewayProxyResult, status: number, code: string): void {
   expect(res.statusCode).toBe(status);
@@ -39,8 +27,8 @@ function expectEnvelope(res: APIGatewayProxyResult, status: number, code: string
 }
 
 async function setup(secrets: FakeSecrets = defaultSecrets(), now?: () => Date) {
-  const table = await dynamo.createPaymentsTable();
-  const deps = testDeps(dynamo, table, secrets, now);
+  const table = await dynamo().createPaymentsTable();
+  const deps = testDeps(dynamo(), table, secrets, now);
   return {
     table, secrets,
     create: createPayment(() => deps), get: getPayment(() => deps), list: listPayments(() => deps),
@@ -67,7 +55,7 @@ describe('POST /payments against dynalite', () => {
     expect(res.headers?.Location).toBe(`/payments/${String(body.paymentId)}`);
     expect(res.headers?.['Idempotent-Replayed']).toBe('false');
     expect(res.headers?.['Access-Control-Allow-Origin']).toBe(ORIGIN);
-    expect(await dynamo.countItems(t.table)).toBe(1);
+    expect(await dynamo().countItems(t.table)).toBe(1);
   });
 
   test('idempotency: same key + same body (keys reordered) returns the same payment, still one item', async () => {
@@ -78,7 +66,7 @@ describe('POST /payments against dynalite', () => {
     expect(again.statusCode).toBe(201);
     expect(again.headers?.['Idempotent-Replayed']).toBe('true');
     expect(json(again)).toEqual(json(first));
-    expect(await dynamo.countItems(t.table)).toBe(1);
+    expect(await dynamo().countItems(t.table)).toBe(1);
   });
 
   test('idempotency: concurrent identical requests create exactly one payment', async () => {
@@ -87,7 +75,7 @@ describe('POST /payments against dynalite', () => {
     expect(results.map((r) => r.statusCode)).toEqual(Array(8).fill(201));
     expect(new Set(results.map((r) => json(r).paymentId)).size).toBe(1);
     expect(results.filter((r) => r.headers?.['Idempotent-Replayed'] === 'false')).toHaveLength(1);
-    expect(await dynamo.countItems(t.table)).toBe(1);
+    expect(await dynamo().countItems(t.table)).toBe(1);
   });
 
   test('idempotency: same key + different body is 409 and changes nothing', async () => {
@@ -113,14 +101,14 @@ describe('POST /payments against dynalite', () => {
     const res = await t.create(proxyEvent('POST', '/payments', { body: JSON.stringify(validPayment()), headers: { 'Content-Type': 'application/json' }, authorizer: authorizerFor(ALICE) }));
     expectEnvelope(res, 400, 'VALIDATION_FAILED');
     expect(json(res)).toMatchObject({ error: { details: [{ path: 'header.Idempotency-Key' }] } });
-    expect(await dynamo.countItems(t.table)).toBe(0);
+    expect(await dynamo().countItems(t.table)).toBe(0);
   });
 
   test('an execution date in the past is 422', async () => {
     const t = await setup(undefined, () => new Date('2030-06-15T12:00:00Z'));
     const res = await t.create(post(ALICE, 'key-0000000000000005', validPayment({ requestedExecutionDate: '2030-06-14' })));
     expectEnvelope(res, 422, 'UNPROCESSABLE');
-    expect(await dynamo.countItems(t.table)).toBe(0);
+    expect(await dynamo().countItems(t.table)).toBe(0);
   });
 
   test.each([
@@ -149,7 +137,7 @@ describe('POST /payments against dynalite', () => {
       expectEnvelope(res, 400, 'VALIDATION_FAILED');
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(await dynamo.countItems(t.table)).toBe(0);
+    expect(await dynamo().countItems(t.table)).toBe(0);
   });
 
   test('415 for a non-JSON content type, 413 over MAX_BODY_BYTES, 401 without a principal, 405 for PUT', async () => {
@@ -167,7 +155,7 @@ describe('POST /payments against dynalite', () => {
     const put = await t.create(proxyEvent('PUT', '/payments', { authorizer: authorizerFor(ALICE) }));
     expectEnvelope(put, 405, 'METHOD_NOT_ALLOWED');
     expect(put.headers?.Allow).toBe('POST');
-    expect(await dynamo.countItems(t.table)).toBe(0);
+    expect(await dynamo().countItems(t.table)).toBe(0);
   });
 });
 
@@ -250,10 +238,10 @@ describe('GET /payments and GET /admin/payments: pagination with signed cursors'
     // Rotation: new AWSCURRENT, the old one becomes AWSPREVIOUS (fresh deps = fresh cache, as after the TTL).
     const old = secrets.values[CURSOR_SECRET_ID]?.current as string;
     const rotated = new FakeSecrets({ ...secrets.values, [CURSOR_SECRET_ID]: { current: 'n'.repeat(40), previous: old } });
-    const listAfter = listPayments(() => testDeps(dynamo, t.table, rotated));
+    const listAfter = listPayments(() => testDeps(dynamo(), t.table, rotated));
     expect((await listAfter(listEvent(ALICE, { cursor }))).statusCode).toBe(200);
     const gone = new FakeSecrets({ ...secrets.values, [CURSOR_SECRET_ID]: { current: 'n'.repeat(40), previous: 'p'.repeat(40) } });
-    const listGone = listPayments(() => testDeps(dynamo, t.table, gone));
+    const listGone = listPayments(() => testDeps(dynamo(), t.table, gone));
     expectEnvelope(await listGone(listEvent(ALICE, { cursor })), 400, 'INVALID_CURSOR');
   });
 
@@ -322,7 +310,7 @@ describe('POST /webhooks/processor: HMAC with timestamp tolerance', () => {
     const { t, id } = await withPayment();
     const rotatedAt = new Date(NOW.getTime() - 3_600_000);
     const rotated = new FakeSecrets({ [CURSOR_SECRET_ID]: { current: 'c'.repeat(40) }, [WEBHOOK_SECRET_ID]: { current: 'z'.repeat(40), previous: WEBHOOK_KEY, rotatedAt } });
-    const hook = webhook(() => testDeps(dynamo, t.table, rotated, () => NOW));
+    const hook = webhook(() => testDeps(dynamo(), t.table, rotated, () => NOW));
     const body = event(id);
     expect((await hook(hookEvent(body, signWebhook(body, WEBHOOK_KEY, nowS)))).statusCode).toBe(200);
   });
