@@ -31,7 +31,7 @@ import { requireProp, SecureApiConfigError } from '../errors';
 import { protectionOf, routeKey, RouteDefinition, RouteTable, routeTableProblems } from '../routes';
 import { SecureFunction, SecureFunctionOptions } from './secure-function';
 import { pascal } from '../common/naming';
-import { markRouteTableAuthorizer } from '../common/library-authorizer';
+import { markRouteTableAuthorizer, routePolicyFor } from '../common/library-authorizer';
 import { defaultCognitoDomainPrefix } from '../common/unique-names';
 
 /** How much of Cognito's threat protection (PLUS feature plan) is on. */
@@ -429,12 +429,8 @@ export class ApiIdentity extends Construct {
     }
     this.usageKeySecrets = usageKeySecrets;
 
-    this.routePolicy = props.routes.flatMap((r): RouteRule[] => {
-      const auth = protectionOf(r);
-      if (!auth) return [];
-      const rule: RouteRule = { method: r.method, path: r.path, scopes: [...auth.scopes], groups: [...(auth.groups ?? [])] };
-      return [auth.maxAuthAge ? { ...rule, maxAuthAgeSeconds: auth.maxAuthAge.toSeconds() } : rule];
-    });
+    // The same derivation SecureRestApi checks the authorizer against (one function, so the two cannot drift).
+    this.routePolicy = routePolicyFor(props.routes);
     const routePolicy = encodeRoutePolicy(this.routePolicy);
     requireProp(Buffer.byteLength(routePolicy) <= MAX_ROUTE_POLICY_BYTES, this, 'routes',
       `the route policy is ${Buffer.byteLength(routePolicy)} bytes; the authorizer's environment allows ${MAX_ROUTE_POLICY_BYTES} (split the API)`);

@@ -261,25 +261,33 @@ export class SecureFunction extends NodejsFunction {
 
 /**
  * Fails synth when no esbuild is installed, instead of letting `NodejsFunction` fall back to a Docker
- * build (which needs a Docker daemon and downloads an image). Looks where CDK looks: the `esbuild` package
- * resolvable from aws-cdk-lib or the app, then an `esbuild` binary on PATH.
+ * build (which needs a Docker daemon and downloads an image).
+ * @internal exported for its test; `available` defaults to {@link esbuildAvailable} where CDK looks.
  */
-function requireLocalEsbuild(scope: Construct, id: string): void {
-  esbuildFound ??= detectEsbuild();
-  if (esbuildFound) return;
+export function requireLocalEsbuild(scope: Construct, id: string, available: boolean = defaultEsbuildAvailable()): void {
+  if (available) return;
   throw new SecureApiConfigError(scope, 'entry',
     `${id}: esbuild is not installed, and the library never bundles with Docker. Install it in your app: npm install --save-dev esbuild`);
 }
 
 let esbuildFound: boolean | undefined;
 
-function detectEsbuild(): boolean {
-  const from = [path.dirname(require.resolve('aws-cdk-lib/package.json')), process.cwd()];
+function defaultEsbuildAvailable(): boolean {
+  esbuildFound ??= esbuildAvailable([path.dirname(require.resolve('aws-cdk-lib/package.json')), process.cwd()]);
+  return esbuildFound;
+}
+
+/**
+ * Whether CDK's bundling would find a local esbuild: the `esbuild` package resolvable from `searchFrom`
+ * (CDK resolves it from aws-cdk-lib; the app's folder covers the consumer's own install), else an
+ * `esbuild` binary on `PATH`.
+ */
+export function esbuildAvailable(searchFrom: readonly string[], envPath: string | undefined = process.env.PATH): boolean {
   try {
-    require.resolve('esbuild/package.json', { paths: from });
+    require.resolve('esbuild/package.json', { paths: [...searchFrom] });
     return true;
   } catch {
-    const probe = spawnSync('esbuild', ['--version'], { stdio: 'ignore' });
+    const probe = spawnSync('esbuild', ['--version'], { stdio: 'ignore', env: { ...process.env, PATH: envPath ?? '' } });
     return probe.status === 0 && probe.error === undefined;
   }
 }

@@ -522,7 +522,7 @@ export class SecureRestApi extends Construct {
         'Access-Control-Max-Age': `'${Duration.minutes(10).toSeconds()}'`,
       };
       if (props.allowCredentials) headers['Access-Control-Allow-Credentials'] = "'true'";
-      for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers[name] = `'${value}'`;
+      Object.assign(headers, staticSecurityHeaders());
       const responseParameters: Record<string, string> = {};
       const methodResponseParameters: Record<string, boolean> = {};
       for (const [name, value] of Object.entries(headers)) {
@@ -640,8 +640,7 @@ export class SecureRestApi extends Construct {
   }
 
   private addGatewayResponses(): void {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers[name] = `'${value}'`;
+    const headers: Record<string, string> = staticSecurityHeaders();
     headers['Content-Type'] = "'application/json'";
     // Gateway responses cannot pick one origin from a list: with exactly one allowed origin it is
     // static, with several the browser gets no CORS header on gateway errors (never a reflected origin).
@@ -885,6 +884,11 @@ function isDomainName(name: string): boolean {
   return name.length <= 253 && labels.length >= 2
     && labels.every((l) => /^[a-z0-9-]{1,63}$/i.test(l) && !l.startsWith('-') && !l.endsWith('-'))
     && /^[a-z]{2,63}$/i.test(labels[labels.length - 1] ?? '');
+}
+
+/** The security headers every answer carries, as the static (single-quoted) values API Gateway mappings take. */
+function staticSecurityHeaders(): Record<string, string> {
+  return Object.fromEntries(Object.entries(SECURITY_HEADERS).map(([name, value]) => [name, `'${value}'`]));
 }
 
 /** `POST /payments/{paymentId}` -> `postPaymentsByPaymentId`. */
